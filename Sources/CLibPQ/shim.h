@@ -1,0 +1,4 @@
+#ifndef TRACKINGPROXY_CLIBPQ_SHIM_H
+#define TRACKINGPROXY_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

@@ -1,0 +1,51 @@
+/// A listening or connecting address written as `HOST:PORT`: `127.0.0.1:8080`, `[::1]:8080`,
+/// `localhost:9090`, or `0.0.0.0:0` for any free port.
+///
+/// Invariant: `host` is non-empty and carries no brackets; `port` is 0...65535.
+public struct HostPort: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        precondition((0...65535).contains(port), "a port is 0...65535")
+        self.host = host
+        self.port = port
+    }
+
+    static let expected = #"an address such as "127.0.0.1:8080", "[::1]:8080" or "localhost:9090""#
+
+    public init(parsing text: String) throws(ConfigValueError) {
+        let error = ConfigValueError(value: text, expected: Self.expected)
+        guard let colon = text.lastIndex(of: ":") else { throw error }
+        var host = Substring(text[..<colon])
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]") else { throw error }
+            host = host.dropFirst().dropLast()
+        } else if host.contains(":") {
+            throw ConfigValueError(value: text, expected: Self.expected + "; write IPv6 addresses in brackets")
+        }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw error
+        }
+        self.init(host: String(host), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+extension HostPort: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do {
+            try self.init(parsing: text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
