@@ -1,0 +1,46 @@
+import ConfigValues
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// The admin listener's routes: `GET /healthz` (process up), `GET /readyz` (upstream reachable),
+/// `GET /metrics` (Prometheus text format).
+///
+/// It runs as its own Hummingbird application on its own port, so that probes and scrapes never
+/// queue behind proxied traffic.
+struct AdminServer {
+    var listen: HostPort
+    var registry: PrometheusCollectorRegistry
+    var probe: UpstreamProbe
+    var logger: Logger
+
+    func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("healthz") { _, _ in
+            "ok\n"
+        }
+        router.get("readyz") { [probe] _, _ -> Response in
+            let ready = await probe.isReachable()
+            return Self.text(ready ? "ready\n" : "upstream unreachable\n", status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("metrics") { [registry] _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        var adminLogger = logger
+        adminLogger[metadataKey: "listener"] = "admin"
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+            onServerRunning: onServerRunning,
+            logger: adminLogger)
+    }
+
+    static func text(_ body: String, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+
+/// Options shared by every command that reads the configuration: the file and the flags that
+/// override it. Precedence (flag > environment > file > default) is applied by
+/// `ConfigurationLoader` through `overrides(environment:)`.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file. Without it, defaults apply.")
+    var config: String?
+
+    @Option(name: .long, help: "Where clients connect, HOST:PORT (default 127.0.0.1:8080).")
+    var listen: String?
+
+    @Option(name: .long, help: "The application behind the proxy, http://HOST:PORT (default http://127.0.0.1:8000).")
+    var upstream: String?
+
+    @Option(name: .customLong("admin-listen"), help: "Where /healthz, /readyz and /metrics are served, HOST:PORT (default 127.0.0.1:9090).")
+    var adminListen: String?
+
+    @Option(name: .customLong("log-level"), help: "One of \(LogConfiguration.levels.joined(separator: ", ")) (default info).")
+    var logLevel: String?
+
+    /// Environment overrides first, then flags, so that flags win.
+    func overrides(environment: [String: String] = ProcessInfo.processInfo.environment) -> [ConfigurationOverride] {
+        var result = ConfigurationOverride.fromEnvironment(environment, topLevelKeys: Set(ProxyConfiguration.CodingKeys.allCases.map(\.rawValue)))
+        func flag(_ value: String?, _ name: String, _ path: [String]) {
+            if let value { result.append(ConfigurationOverride(keyPath: path, yaml: value, source: "flag --\(name)")) }
+        }
+        flag(listen, "listen", ["listen"])
+        flag(upstream, "upstream", ["upstream", "url"])
+        flag(adminListen, "admin-listen", ["admin", "listen"])
+        flag(logLevel, "log-level", ["log", "level"])
+        return result
+    }
+
+    /// The effective configuration, or a `ValidationError` whose message names the key and source.
+    func load() throws -> ProxyConfiguration {
+        do {
+            return try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides())
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}

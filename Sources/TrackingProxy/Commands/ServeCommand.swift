@@ -1,0 +1,74 @@
+import ArgumentParser
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+
+/// `trackingproxy serve`: runs the proxy and its admin listener until SIGTERM/SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the proxy in front of the upstream application, with the admin listener beside it."
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        let level = Logger.Level(rawValue: configuration.log.level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "trackingproxy")
+        logger.info("effective configuration:\n\(ConfigurationLoader<ProxyConfiguration>.render(configuration))")
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let threads = configuration.threads == 0 ? System.coreCount : configuration.threads
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let upstreamAddress: SocketAddress
+        do {
+            upstreamAddress = try SocketAddress.makeAddressResolvingHost(configuration.upstream.url.host, port: configuration.upstream.url.port)
+        } catch {
+            throw ValidationError("upstream.url: cannot resolve \(configuration.upstream.url.host): \(error)")
+        }
+        let context = ProxyContext(
+            validator: RequestHeadValidator(
+                maxHeaderBytes: configuration.client.maxHeaderBytes.bytes, maxURLBytes: configuration.client.maxURLBytes.bytes,
+                maxBodyBytes: configuration.client.maxBodyBytes?.bytes),
+            rewriter: HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil),
+            metrics: ProxyMetrics(),
+            responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
+            logger: logger,
+            isTrustedPeer: { _ in false })
+        let server = ProxyServer(configuration: configuration, upstreamAddress: upstreamAddress, group: group, context: context)
+        let proxy = ProxyService(server: server, gracePeriod: configuration.shutdown.gracePeriod.duration) { address in
+            logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])
+        }
+        let admin = AdminServer(
+            listen: configuration.admin.listen, registry: registry,
+            probe: UpstreamProbe(address: upstreamAddress, group: group), logger: logger
+        ).makeApplication()
+
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: proxy), .init(service: admin)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger))
+        do {
+            try await services.run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error.message": "\(error)"])
+            try? await group.shutdownGracefully()
+            throw ExitCode.failure
+        }
+        try? await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+}

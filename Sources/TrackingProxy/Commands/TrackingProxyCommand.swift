@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `trackingproxy`: the activity-tracking reverse proxy and its tools.
+@main
+struct TrackingProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trackingproxy",
+        abstract: "An activity-tracking reverse proxy: forwards requests to an app and records what users did.",
+        subcommands: [ServeCommand.self, ConfigCommand.self],
+        defaultSubcommand: nil
+    )
+}

@@ -1,0 +1,203 @@
+import ConfigValues
+
+/// The whole configuration of `trackingproxy serve`, nested like the YAML file.
+///
+/// Every field has a default, so an empty file is a valid configuration. Keys are snake_case in
+/// YAML. Unknown keys are rejected by `ConfigurationLoader`, which also applies environment
+/// variables and flags on top of the file (flag > environment > file > default).
+struct ProxyConfiguration: Codable, Sendable, Equatable {
+    /// Where the proxy accepts client connections. Default `127.0.0.1:8080`.
+    var listen = HostPort(host: "127.0.0.1", port: 8080)
+    /// The application the proxy stands in front of.
+    var upstream = UpstreamConfiguration()
+    /// Limits and timeouts that protect the proxy from its clients.
+    var client = ClientConfiguration()
+    /// The admin listener: health, readiness and metrics.
+    var admin = AdminConfiguration()
+    /// How the proxy stops.
+    var shutdown = ShutdownConfiguration()
+    /// Logging.
+    var log = LogConfiguration()
+    /// How many event loop threads serve connections. `0` (default) means one per CPU core.
+    var threads = 0
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen, upstream, client, admin, shutdown, log, threads
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let defaults = Self()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try container.decodeIfPresent(HostPort.self, forKey: .listen) ?? defaults.listen
+        upstream = try container.decodeIfPresent(UpstreamConfiguration.self, forKey: .upstream) ?? defaults.upstream
+        client = try container.decodeIfPresent(ClientConfiguration.self, forKey: .client) ?? defaults.client
+        admin = try container.decodeIfPresent(AdminConfiguration.self, forKey: .admin) ?? defaults.admin
+        shutdown = try container.decodeIfPresent(ShutdownConfiguration.self, forKey: .shutdown) ?? defaults.shutdown
+        log = try container.decodeIfPresent(LogConfiguration.self, forKey: .log) ?? defaults.log
+        threads = try container.decodeIfPresent(Int.self, forKey: .threads) ?? defaults.threads
+        guard (0...256).contains(threads) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .threads, in: container, debugDescription: "\(threads) is out of range; use 0 (one per core) to 256")
+        }
+    }
+}
+
+/// The upstream application and how the proxy talks to it.
+struct UpstreamConfiguration: Codable, Sendable, Equatable {
+    /// The application's base URL, `http://HOST:PORT`. Default `http://127.0.0.1:8000`.
+    var url = UpstreamURL(host: "127.0.0.1", port: 8000)
+    /// Send the upstream's own host in `Host` instead of the client's. Default `false`: the app
+    /// sees the `Host` the client sent, as it did without the proxy.
+    var rewriteHost = false
+    /// How long a new upstream connection may take before the request fails with 502. Default `2s`.
+    var connectTimeout = ConfigDuration.seconds(2)
+    /// How long the upstream may take to start its response before the request fails with 504.
+    /// Default `60s`.
+    var responseHeadTimeout = ConfigDuration.seconds(60)
+    /// Idle keep-alive connections kept per event loop. Default `64`.
+    var maxIdleConnections = 64
+    /// How long an idle pooled connection is kept before it is closed. Default `30s`; keep it below
+    /// the upstream's own keep-alive timeout.
+    var idleConnectionTimeout = ConfigDuration.seconds(30)
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case url
+        case rewriteHost = "rewrite_host"
+        case connectTimeout = "connect_timeout"
+        case responseHeadTimeout = "response_head_timeout"
+        case maxIdleConnections = "max_idle_connections"
+        case idleConnectionTimeout = "idle_connection_timeout"
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let defaults = Self()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decodeIfPresent(UpstreamURL.self, forKey: .url) ?? defaults.url
+        rewriteHost = try container.decodeIfPresent(Bool.self, forKey: .rewriteHost) ?? defaults.rewriteHost
+        connectTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .connectTimeout) ?? defaults.connectTimeout
+        responseHeadTimeout =
+            try container.decodeIfPresent(ConfigDuration.self, forKey: .responseHeadTimeout) ?? defaults.responseHeadTimeout
+        maxIdleConnections = try container.decodeIfPresent(Int.self, forKey: .maxIdleConnections) ?? defaults.maxIdleConnections
+        idleConnectionTimeout =
+            try container.decodeIfPresent(ConfigDuration.self, forKey: .idleConnectionTimeout) ?? defaults.idleConnectionTimeout
+        guard maxIdleConnections >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxIdleConnections, in: container, debugDescription: "\(maxIdleConnections) is negative; use 0 or more")
+        }
+    }
+}
+
+/// Limits and timeouts applied to client connections.
+struct ClientConfiguration: Codable, Sendable, Equatable {
+    /// Largest request header section; larger → 431. Default `32KiB`.
+    var maxHeaderBytes = ByteSize.kibibytes(32)
+    /// Longest request-target; longer → 414. Default `8KiB`.
+    var maxURLBytes = ByteSize.kibibytes(8)
+    /// Largest request body; larger → 413. Default: none (`null`).
+    var maxBodyBytes: ByteSize? = nil
+    /// Most client connections open at once; past it new connections are closed. Default `10000`.
+    var maxConnections = 10_000
+    /// Time a client has to send a whole request head once it started one (slowloris). Default `10s`.
+    var requestHeadTimeout = ConfigDuration.seconds(10)
+    /// Time an idle keep-alive connection is kept open waiting for the next request. Default `75s`.
+    var idleTimeout = ConfigDuration.seconds(75)
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case maxHeaderBytes = "max_header_bytes"
+        case maxURLBytes = "max_url_bytes"
+        case maxBodyBytes = "max_body_bytes"
+        case maxConnections = "max_connections"
+        case requestHeadTimeout = "request_head_timeout"
+        case idleTimeout = "idle_timeout"
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let defaults = Self()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxHeaderBytes = try container.decodeIfPresent(ByteSize.self, forKey: .maxHeaderBytes) ?? defaults.maxHeaderBytes
+        maxURLBytes = try container.decodeIfPresent(ByteSize.self, forKey: .maxURLBytes) ?? defaults.maxURLBytes
+        maxBodyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? defaults.maxConnections
+        requestHeadTimeout =
+            try container.decodeIfPresent(ConfigDuration.self, forKey: .requestHeadTimeout) ?? defaults.requestHeadTimeout
+        idleTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .idleTimeout) ?? defaults.idleTimeout
+        guard maxConnections > 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxConnections, in: container, debugDescription: "\(maxConnections) must be at least 1")
+        }
+        guard maxHeaderBytes.bytes >= 1024, maxURLBytes.bytes >= 256 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: maxHeaderBytes.bytes < 1024 ? .maxHeaderBytes : .maxURLBytes, in: container,
+                debugDescription: "too small; max_header_bytes must be at least 1KiB and max_url_bytes at least 256")
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(maxHeaderBytes, forKey: .maxHeaderBytes)
+        try container.encode(maxURLBytes, forKey: .maxURLBytes)
+        try container.encode(maxBodyBytes, forKey: .maxBodyBytes)  // null when unlimited, so the key shows
+        try container.encode(maxConnections, forKey: .maxConnections)
+        try container.encode(requestHeadTimeout, forKey: .requestHeadTimeout)
+        try container.encode(idleTimeout, forKey: .idleTimeout)
+    }
+}
+
+/// The admin listener.
+struct AdminConfiguration: Codable, Sendable, Equatable {
+    /// Where `/healthz`, `/readyz` and `/metrics` are served. Default `127.0.0.1:9090`.
+    var listen = HostPort(host: "127.0.0.1", port: 9090)
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case listen }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try container.decodeIfPresent(HostPort.self, forKey: .listen) ?? Self().listen
+    }
+}
+
+/// Graceful shutdown.
+struct ShutdownConfiguration: Codable, Sendable, Equatable {
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT before their
+    /// connections are closed. Default `30s`.
+    var gracePeriod = ConfigDuration.seconds(30)
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case gracePeriod = "grace_period" }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        gracePeriod = try container.decodeIfPresent(ConfigDuration.self, forKey: .gracePeriod) ?? Self().gracePeriod
+    }
+}
+
+/// Logging.
+struct LogConfiguration: Codable, Sendable, Equatable {
+    /// One of `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
+    var level = "info"
+
+    static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case level }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        level = try container.decodeIfPresent(String.self, forKey: .level) ?? Self().level
+        guard Self.levels.contains(level) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .level, in: container,
+                debugDescription: "\"\(level)\" is not a log level; use one of \(Self.levels.joined(separator: ", "))")
+        }
+    }
+}

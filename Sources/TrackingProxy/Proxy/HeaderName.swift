@@ -1,0 +1,43 @@
+/// The header fields the proxy treats specially, recognised without allocating a lowercased copy.
+enum HeaderName: Equatable {
+    case host, contentLength, transferEncoding, connection, keepAlive, proxyConnection, te, upgrade
+    case expect, trailer, xForwardedFor, xForwardedProto, xForwardedHost, other
+
+    init(_ name: String) {
+        self = Self.lookup(name.utf8)
+    }
+
+    private static let known: [(String, HeaderName)] = [
+        ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
+        ("connection", .connection), ("keep-alive", .keepAlive), ("proxy-connection", .proxyConnection),
+        ("te", .te), ("upgrade", .upgrade), ("expect", .expect), ("trailer", .trailer),
+        ("x-forwarded-for", .xForwardedFor), ("x-forwarded-proto", .xForwardedProto),
+        ("x-forwarded-host", .xForwardedHost),
+    ]
+
+    private static func lookup(_ name: String.UTF8View) -> HeaderName {
+        let count = name.count
+        for (candidate, value) in known where candidate.utf8.count == count {
+            if equalsLowercase(name, candidate.utf8) { return value }
+        }
+        return .other
+    }
+
+    /// Whether `name` equals `lowercase` ignoring ASCII case; `lowercase` must be lowercase.
+    static func equalsLowercase(_ name: String.UTF8View, _ lowercase: String.UTF8View) -> Bool {
+        guard name.count == lowercase.count else { return false }
+        return zip(name, lowercase).allSatisfy { pair in
+            let byte = pair.0 >= 0x41 && pair.0 <= 0x5A ? pair.0 | 0x20 : pair.0
+            return byte == pair.1
+        }
+    }
+
+    /// Hop-by-hop fields that never cross the proxy (RFC 9110 §7.6.1), besides those named by
+    /// `Connection`.
+    var isHopByHop: Bool {
+        switch self {
+        case .connection, .keepAlive, .proxyConnection, .te, .transferEncoding, .upgrade: true
+        default: false
+        }
+    }
+}

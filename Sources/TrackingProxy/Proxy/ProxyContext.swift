@@ -1,0 +1,26 @@
+import Logging
+import NIOCore
+
+/// What every client connection of one proxy server shares: immutable, built once at start.
+final class ProxyContext: Sendable {
+    let validator: RequestHeadValidator
+    let rewriter: HeaderRewriter
+    let metrics: ProxyMetrics
+    let responseHeadTimeout: TimeAmount
+    let logger: Logger
+    /// Whether a direct peer (IP address text) is a trusted proxy whose `X-Forwarded-*` fields
+    /// are believed. Called once per client connection.
+    let isTrustedPeer: @Sendable (String) -> Bool
+
+    init(
+        validator: RequestHeadValidator, rewriter: HeaderRewriter, metrics: ProxyMetrics, responseHeadTimeout: TimeAmount,
+        logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
+    ) {
+        self.isTrustedPeer = isTrustedPeer
+        self.validator = validator
+        self.rewriter = rewriter
+        self.metrics = metrics
+        self.responseHeadTimeout = responseHeadTimeout
+        self.logger = logger
+    }
+}

@@ -1,0 +1,55 @@
+import NIOCore
+import NIOHTTP1
+
+extension ProxyServerHandler {
+    /// Turns the client connection and the upstream connection into a byte-for-byte tunnel after
+    /// the upstream accepted an upgrade with 101 and finished that response.
+    ///
+    /// The order matters: the 101 is written through the HTTP encoder first; then every HTTP
+    /// handler except the two decoders goes, the tunnel ends are added, and the decoders go last,
+    /// handing any bytes they already hold (the first frames) to the tunnel.
+    func startTunnel(_ upstreamResponse: HTTPResponseHead) {
+        guard let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel, let requestHead else {
+            context.close(promise: nil)
+            return
+        }
+        responseTimer?.cancel()
+        shared.metrics.countRequest(method: requestHead.method, status: 101)
+        var keepAlive = true
+        let (clientHead, _) = shared.rewriter.clientHead(
+            for: upstreamResponse, requestVersion: requestHead.version, requestIsHead: false, keepAlive: &keepAlive, upgrading: true)
+        context.writeAndFlush(wrapOutboundOut(.head(clientHead)), promise: nil)
+        state = .tunnelling
+        timeouts.stop()
+        upstream = nil
+        upstreamHandler.exchange = nil
+
+        let clientEnd = TunnelHandler()
+        let upstreamEnd = TunnelHandler()
+        clientEnd.partner = upstreamEnd
+        upstreamEnd.partner = clientEnd
+        do {
+            let client = context.pipeline.syncOperations
+            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
+            let clientDecoder = httpHandlers.first { $0 is ByteToMessageHandler<HTTPRequestDecoder> }
+            let upstreamDecoder = try upstreamPipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
+
+            try client.addHandler(clientEnd)
+            try upstreamPipeline.addHandler(upstreamEnd)
+            for handler in httpHandlers where !(handler is ByteToMessageHandler<HTTPRequestDecoder>) {
+                client.removeHandler(handler, promise: nil)
+            }
+            upstreamPipeline.removeHandler(upstreamHandler, promise: nil)
+            upstreamPipeline.removeHandler(try upstreamPipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
+            if let clientDecoder { client.removeHandler(clientDecoder, promise: nil) }
+            upstreamPipeline.removeHandler(upstreamDecoder, promise: nil)
+            client.removeHandler(context: context, promise: nil)
+            upstreamChannel.read()
+            context.channel.read()
+        } catch {
+            shared.logger.warning("could not switch to a tunnel", metadata: ["error.message": "\(error)"])
+            upstreamChannel.close(promise: nil)
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import NIOCore
+import NIOHTTP1
+
+/// Proxies the requests of one client connection to the upstream, one at a time.
+///
+/// `HTTPServerPipelineHandler` (before it) holds back pipelined requests until the current
+/// response is complete, so this handler only ever sees one request. Request parts are written to
+/// an upstream connection of the same event loop as they arrive, response parts are written back
+/// as they arrive; reads on either side pause while the other side cannot take more
+/// (backpressure), so memory stays bounded whatever the body size.
+///
+/// Threading: every method runs on the client channel's event loop, which is also the loop of the
+/// upstream connection in use.
+final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum State {
+        /// Waiting for the next request head.
+        case idle
+        /// A request head arrived; an upstream connection is being opened.
+        case connecting
+        /// The request is being forwarded on `upstream` and/or its response relayed.
+        case forwarding
+        /// The proxy answered the request itself; the rest of the request is discarded.
+        case discarding
+        /// Bytes are relayed both ways after a 101 (WebSocket); HTTP handlers are gone.
+        case tunnelling
+        /// The client connection is gone or going.
+        case closed
+    }
+
+    let shared: ProxyContext
+    let pool: UpstreamPool
+    let timeouts: ClientTimeoutHandler
+    let peer: HeaderRewriter.Peer
+    let httpHandlers: [any RemovableChannelHandler]
+
+    var context: ChannelHandlerContext!
+    var state = State.idle
+    var upstream: UpstreamConnectionHandler?
+
+    // The request in progress; reset by `finishRequest`.
+    var requestSerial = 0
+    var requestHead: HTTPRequestHead?
+    var upstreamHead: HTTPRequestHead?
+    var verdict = RequestHeadValidator.Verdict(framing: .none, expectsContinue: false, isUpgrade: false)
+    var requestEnded = false
+    var pendingParts: [HTTPClientRequestPart] = []
+    var upstreamWasReused = false
+    var attempts = 0
+    var readPending = false
+    var responseStarted = false
+    var responseFraming = HeaderRewriter.ResponseFraming.none
+    var keepAlive = true
+    var status = 0
+    var requestBodyBytes = 0
+    var responseBodyBytes = 0
+    var requestSentAt = NIODeadline.distantPast
+    var responseTimer: Scheduled<Void>?
+    var switchingResponse: HTTPResponseHead?
+
+    /// - Parameter httpHandlers: the HTTP handlers before this one, removed when the connection
+    ///   becomes a tunnel.
+    init(shared: ProxyContext, pool: UpstreamPool, timeouts: ClientTimeoutHandler, peer: HeaderRewriter.Peer, httpHandlers: [any RemovableChannelHandler]) {
+        self.shared = shared
+        self.pool = pool
+        self.timeouts = timeouts
+        self.peer = peer
+        self.httpHandlers = httpHandlers
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            receiveHead(head)
+        case .body(let buffer):
+            receiveBody(buffer)
+        case .end(let trailers):
+            receiveEnd(trailers)
+        }
+    }
+
+    private func receiveHead(_ head: HTTPRequestHead) {
+        timeouts.requestHeadReceived()
+        guard state == .idle else {
+            // The pipeline handler delivers one request at a time; anything else is a bug upstream of us.
+            assertionFailure("request head in state \(state)")
+            context.close(promise: nil)
+            return
+        }
+        requestSerial &+= 1
+        requestHead = head
+        switch shared.validator.validate(head) {
+        case .failure(let rejection):
+            shared.metrics.countRejection(rejection.reason)
+            respondWithError(rejection.status, closeConnection: rejection.closeConnection)
+            return
+        case .success(let verdict):
+            self.verdict = verdict
+        }
+        keepAlive = head.isKeepAlive
+        upstreamHead = shared.rewriter.upstreamHead(for: head, verdict: verdict, peer: peer)
+        if verdict.expectsContinue {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        if let idle = pool.takeIdle() {
+            attach(idle, reused: true)
+        } else {
+            connectUpstream()
+        }
+    }
+
+    private func receiveBody(_ buffer: ByteBuffer) {
+        requestBodyBytes += buffer.readableBytes
+        if let limit = shared.validator.maxBodyBytes, requestBodyBytes > limit, state == .connecting || state == .forwarding {
+            shared.metrics.countRejection(RequestRejection.bodyTooLarge.reason)
+            detachUpstream(reuse: false)
+            if responseStarted { context.close(promise: nil) } else { respondWithError(.payloadTooLarge, closeConnection: true) }
+            return
+        }
+        switch state {
+        case .connecting: pendingParts.append(.body(.byteBuffer(buffer)))
+        case .forwarding: upstream?.write(.body(.byteBuffer(buffer)))
+        default: break
+        }
+    }
+
+    private func receiveEnd(_ trailers: HTTPHeaders?) {
+        requestEnded = true
+        let end = HTTPClientRequestPart.end(verdict.framing == .chunked ? trailers : nil)
+        switch state {
+        case .connecting:
+            pendingParts.append(end)
+        case .forwarding:
+            upstream?.write(end)
+            requestFullySent()
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if state == .forwarding { upstream?.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    /// Holds client reads while no upstream connection can take the bytes (backpressure).
+    func read(context: ChannelHandlerContext) {
+        switch state {
+        case .connecting:
+            readPending = true
+        case .forwarding where !(upstream?.isWritable ?? true):
+            readPending = true
+        default:
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.resumeReads() } else { upstream?.pauseReads() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closed
+        timeouts.stop()
+        responseTimer?.cancel()
+        if let upstream {
+            self.upstream = nil
+            upstream.close()  // its request was cut short: never reuse
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, state == .idle || state == .connecting || state == .forwarding,
+            !responseStarted
+        else {
+            context.close(promise: nil)
+            return
+        }
+        let rejection: RequestRejection =
+            switch parserError {
+            case .headerOverflow: .headersTooLarge
+            case .invalidURL: .badRequest("invalid_target")
+            case .invalidHeaderToken: .badRequest("invalid_header_value")
+            case .invalidContentLength, .unexpectedContentLength: .badRequest("invalid_content_length")
+            default: .badRequest("malformed_request")
+            }
+        shared.metrics.countRejection(rejection.reason)
+        detachUpstream(reuse: false)
+        respondWithError(rejection.status, closeConnection: true)
+    }
+
+    // MARK: Upstream connection
+
+    private func connectUpstream() {
+        state = .connecting
+        let serial = requestSerial
+        pool.connect { [self] result in
+            guard state == .connecting, serial == requestSerial else {
+                if case .success(let handler) = result { pool.release(handler) }
+                return
+            }
+            switch result {
+            case .success(let handler):
+                attach(handler, reused: false)
+            case .failure:
+                shared.metrics.upstreamConnectFailures.increment()
+                respondWithError(.badGateway, closeConnection: !requestEnded)
+            }
+        }
+    }
+
+    private func attach(_ handler: UpstreamConnectionHandler, reused: Bool) {
+        state = .forwarding
+        upstream = handler
+        upstreamWasReused = reused
+        handler.begin(self)
+        if !context.channel.isWritable { handler.pauseReads() }
+        if let upstreamHead { handler.write(.head(upstreamHead)) }
+        for part in pendingParts { handler.write(part) }
+        pendingParts.removeAll(keepingCapacity: true)
+        handler.flush()
+        if requestEnded { requestFullySent() }
+        if readPending, handler.isWritable {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// Starts the response-head timeout once the whole request is upstream.
+    private func requestFullySent() {
+        requestSentAt = .now()
+        guard !responseStarted else { return }
+        let serial = requestSerial
+        responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: shared.responseHeadTimeout) { [self] in
+            guard serial == requestSerial, state == .forwarding, !responseStarted else { return }
+            shared.metrics.upstreamTimeouts.increment()
+            detachUpstream(reuse: false)
+            respondWithError(.gatewayTimeout, closeConnection: !requestEnded)
+        }
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable, readPending, state == .forwarding {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// Ends the use of the upstream connection: back to the pool when the exchange completed
+    /// cleanly, otherwise closed.
+    func detachUpstream(reuse: Bool) {
+        guard let upstream else { return }
+        self.upstream = nil
+        if reuse {
+            pool.release(upstream)
+        } else {
+            upstream.close()
+        }
+    }
+}

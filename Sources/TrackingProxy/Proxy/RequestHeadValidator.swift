@@ -1,0 +1,134 @@
+import NIOHTTP1
+
+/// Checks a request head before anything of it is forwarded, so that the upstream never sees a
+/// message it could frame differently from the proxy (request smuggling, RFC 9112 §6.1–6.3, §11.2).
+///
+/// Pure and synchronous: it reads the head and returns a verdict.
+struct RequestHeadValidator: Sendable {
+    var maxHeaderBytes: Int
+    var maxURLBytes: Int
+    var maxBodyBytes: Int?
+
+    /// What the proxy learnt from a valid head.
+    struct Verdict: Equatable {
+        var framing: RequestFraming
+        var expectsContinue: Bool
+        var isUpgrade: Bool
+    }
+
+    func validate(_ head: HTTPRequestHead) -> Result<Verdict, RequestRejection> {
+        guard head.version.major == 1, head.version.minor <= 1 else { return .failure(.unsupportedVersion) }
+        if head.method == .CONNECT { return .failure(.connectNotAllowed) }
+        if head.uri.utf8.count > maxURLBytes { return .failure(.uriTooLong) }
+        guard Self.isValidTarget(head.uri, method: head.method) else { return .failure(.badRequest("invalid_target")) }
+
+        var headerBytes = 0
+        var hostCount = 0
+        var contentLength: Int64?
+        var transferCodings: [Substring] = []
+        var sawTransferEncoding = false
+        var expectsContinue = false
+        var hasUpgrade = false
+        for (name, value) in head.headers {
+            headerBytes += name.utf8.count + value.utf8.count + 4
+            guard Self.isValidFieldName(name) else { return .failure(.badRequest("invalid_header_name")) }
+            guard Self.isValidFieldValue(value) else { return .failure(.badRequest("invalid_header_value")) }
+            switch HeaderName(name) {
+            case .host:
+                hostCount += 1
+            case .contentLength:
+                // Every value, and every element of a comma list, must be plain digits and all equal.
+                for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    let digits = element.trimmingOWS
+                    guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                        let length = Int64(digits)
+                    else { return .failure(.badRequest("invalid_content_length")) }
+                    if let contentLength, contentLength != length { return .failure(.badRequest("conflicting_content_length")) }
+                    contentLength = length
+                }
+            case .transferEncoding:
+                sawTransferEncoding = true
+                transferCodings += value.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmingOWS)
+            case .expect:
+                guard value.trimmingOWS.lowercased() == "100-continue" else { return .failure(.expectationFailed) }
+                expectsContinue = head.version.minor >= 1
+            case .upgrade:
+                hasUpgrade = true
+            default:
+                break
+            }
+        }
+        if headerBytes > maxHeaderBytes { return .failure(.headersTooLarge) }
+        if head.version.minor >= 1 && hostCount != 1 { return .failure(.badRequest(hostCount == 0 ? "missing_host" : "duplicate_host")) }
+        if hostCount > 1 { return .failure(.badRequest("duplicate_host")) }
+
+        let framing: RequestFraming
+        if sawTransferEncoding {
+            // A request with both is a smuggling attempt or a broken client (RFC 9112 §6.1); HTTP/1.0
+            // has no transfer codings.
+            if contentLength != nil { return .failure(.badRequest("content_length_with_transfer_encoding")) }
+            if head.version.minor == 0 { return .failure(.badRequest("transfer_encoding_in_http10")) }
+            guard let last = transferCodings.last, last.lowercased() == "chunked" else {
+                return .failure(.badRequest("transfer_encoding_not_chunked"))
+            }
+            // "chunked" must be applied once and last; other codings we cannot forward faithfully.
+            if transferCodings.count > 1 {
+                let earlier = transferCodings.dropLast().map { $0.lowercased() }
+                return .failure(earlier.contains("chunked") || earlier.contains("") ? .badRequest("transfer_encoding_not_chunked") : .unsupportedTransferCoding)
+            }
+            framing = .chunked
+        } else if let contentLength {
+            framing = contentLength == 0 ? .none : .contentLength(contentLength)
+        } else {
+            framing = .none
+        }
+        if let maxBodyBytes, case .contentLength(let length) = framing, length > Int64(maxBodyBytes) {
+            return .failure(.bodyTooLarge)
+        }
+        let isUpgrade = hasUpgrade && Self.connectionTokens(head.headers).contains("upgrade")
+        return .success(Verdict(framing: framing, expectsContinue: expectsContinue && framing != .none, isUpgrade: isUpgrade))
+    }
+
+    /// Origin-form (`/path?query`), asterisk-form for OPTIONS, or absolute-form `http://…`.
+    static func isValidTarget(_ target: String, method: HTTPMethod) -> Bool {
+        guard let first = target.utf8.first else { return false }
+        if first == UInt8(ascii: "/") { return !target.utf8.contains { $0 <= 0x20 || $0 == 0x7F } }
+        if target == "*" { return method == .OPTIONS }
+        return AbsoluteTarget(target) != nil
+    }
+
+    /// RFC 9110 §5.1: a field name is a non-empty token.
+    static func isValidFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { tokenCharacters[Int($0)] }
+    }
+
+    /// RFC 9110 §5.5: no NUL, CR, LF or other controls except horizontal tab (obs-fold arrives
+    /// as CR LF inside a value and is refused here).
+    static func isValidFieldValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 >= 0x20 ? $0 != 0x7F : $0 == 0x09 }
+    }
+
+    /// The lowercased tokens of every `Connection` field line.
+    static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
+        headers["connection"].flatMap { $0.split(separator: ",").map { $0.trimmingOWS.lowercased() } }
+    }
+
+    private static let tokenCharacters: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional white space).
+    var trimmingOWS: Substring {
+        let view = Substring(self)
+        let start = view.firstIndex { $0 != " " && $0 != "\t" } ?? view.endIndex
+        let end = view.lastIndex { $0 != " " && $0 != "\t" }.map { view.index(after: $0) } ?? start
+        return view[start..<end]
+    }
+}
