@@ -33,12 +33,9 @@ struct ConfigurationOptions: ParsableArguments {
         return result
     }
 
-    /// The effective configuration, or a `ValidationError` whose message names the key and source.
-    func load() throws -> ProxyConfiguration {
-        do {
-            return try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides())
-        } catch {
-            throw ValidationError(error.description)
-        }
+    /// The effective configuration, or a `ConfigurationError` naming the key and its source
+    /// (printed as `Error: …`, exit status 1).
+    func load() throws(ConfigurationError) -> ProxyConfiguration {
+        try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides())
     }
 }

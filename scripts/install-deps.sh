@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only those missing (apt-get update runs once,
+# and only when something is missing). Usage: scripts/install-deps.sh [test|run|bench]
+set -euo pipefail
+purpose=${1:-test}
+
+need=()
+want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need+=("$1"); }
+
+want pkg-config
+want libpq-dev
+want postgresql
+want curl
+case "$purpose" in
+  bench) want nginx; want wrk ;;
+esac
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then echo "run as root (or install: ${need[*]})" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# Debian starts a default cluster when postgresql is installed; the project runs its own.

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds and runs every test target. Test support (a throwaway PostgreSQL cluster for the ingest
+# tests) is started here and stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cleanup() { if [ -x scripts/pg.sh ]; then scripts/pg.sh stop >/dev/null 2>&1 || true; fi; }
+trap cleanup EXIT
+if [ -x scripts/pg.sh ]; then
+  scripts/pg.sh start
+  # shellcheck disable=SC1091
+  source .pgdata/env
+fi
+
+swift build --build-tests
+swift test --skip-build 2>&1 | tee .build/test.log
