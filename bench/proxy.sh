@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNECTIONS=${3:-64}
 WORK=$(mktemp -d /tmp/tp-bench.XXXXXX)
+chmod 755 "$WORK"  # nginx workers run unprivileged and serve files from here
 UP_PORT=18101; NGX_PORT=18102; TP_PORT=18103; TP_ADMIN=18104
 TICK=$(getconf CLK_TCK)
 pids=()
@@ -25,7 +26,8 @@ trap cleanup EXIT
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 # A scratch path of its own, so a benchmark build never waits on (or for) the debug build's lock.
 BIN=.build-release/release/trackingproxy
-swift build -c release --product trackingproxy --scratch-path .build-release
+swift build -c release --product trackingproxy --scratch-path .build-release 2>&1 | grep -E "error|Compiling|Build" || true
+[ -x "$BIN" ] || { echo "release build failed" >&2; exit 1; }
 
 head -c 1048576 /dev/urandom > "$WORK/1m.bin"
 head -c 209715200 /dev/zero > "$WORK/200m.bin"
@@ -75,9 +77,9 @@ nginx -c "$WORK/ngx.conf" -p "$WORK"
   --admin-listen 127.0.0.1:$TP_ADMIN --log-level warning 2> "$WORK/tp.log" &
 TP_PID=$!; pids+=($TP_PID)
 for port in $UP_PORT $NGX_PORT $TP_PORT; do
-  for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
 done
-NGX_PIDS() { pgrep -f "nginx.*$WORK/ngx.conf" | tr '\n' ' '; }
+NGX_PIDS() { local master; master=$(cat "$WORK/ngx.pid"); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
 cpu_ticks() { # pids... -> utime+stime summed (children included via worker pids)
   local total=0
   for pid in "$@"; do

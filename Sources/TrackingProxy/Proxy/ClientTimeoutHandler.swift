@@ -1,44 +1,57 @@
 import NIOCore
 
-/// Watches a client connection's raw bytes for the two client-side timeouts.
+/// The timeouts of one client connection, driven by a single lazily re-armed timer.
 ///
-/// - Idle: no request in progress and no byte received for `idleTimeout` → the connection closes.
+/// - Idle: no request in progress and nothing received for `idleTimeout` → the connection closes.
 /// - Request head: the first byte of a request arrived but the whole head did not within
 ///   `requestHeadTimeout` (slowloris) → 408 and close.
+/// - Response head: the request is upstream but the upstream has not started its response within
+///   `responseHeadTimeout` → `ProxyServerHandler.responseHeadTimedOut()` (504).
 ///
-/// It sits first in the pipeline, before the HTTP decoder, so it sees when a request starts;
-/// `ProxyServerHandler` tells it when a head is complete and when a response is done.
+/// Scheduling a NIO timer allocates, so the request path only records timestamps: one timer per
+/// connection fires at least every `period` (the shortest timeout) and exactly at a deadline that
+/// falls before its next tick. A deadline set at time T is at least T + period, and the timer
+/// never sleeps longer than `period`, so it can never fire late by more than scheduling noise.
+///
+/// It sits first in the pipeline, before the HTTP decoder, so it sees when a request starts.
 /// Threading: all methods run on the channel's event loop.
 final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private enum State {
-        case idle, readingHead, handlingRequest, stopped
+    private enum Phase {
+        case idle(since: NIODeadline)
+        case readingHead(since: NIODeadline)
+        case handlingRequest
+        case stopped
     }
 
     private let idleTimeout: TimeAmount
     private let requestHeadTimeout: TimeAmount
+    private let responseHeadTimeout: TimeAmount
+    private let period: TimeAmount
     private let onHeadTimeout: () -> Void
-    private var state = State.idle
+    private var phase = Phase.idle(since: .now())
+    private var responseDeadline: NIODeadline?
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
+    /// The connection's proxy handler, told when a response head is late. Weak: the pipeline owns both.
+    weak var exchange: ProxyServerHandler?
+
     /// `onHeadTimeout` runs when a request head took too long (the rejected-requests metric).
-    init(idleTimeout: TimeAmount, requestHeadTimeout: TimeAmount, onHeadTimeout: @escaping () -> Void) {
+    init(idleTimeout: TimeAmount, requestHeadTimeout: TimeAmount, responseHeadTimeout: TimeAmount, onHeadTimeout: @escaping () -> Void) {
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
+        self.responseHeadTimeout = responseHeadTimeout
+        self.period = max(min(idleTimeout, requestHeadTimeout, responseHeadTimeout), .milliseconds(1))
         self.onHeadTimeout = onHeadTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { arm(idleTimeout) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        arm(idleTimeout)
-        context.fireChannelActive()
+        phase = .idle(since: .now())
+        schedule(at: .now() + period)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -52,57 +65,90 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if state == .idle {
-            state = .readingHead
-            arm(requestHeadTimeout)
-        }
+        if case .idle = phase { phase = .readingHead(since: .now()) }
         context.fireChannelRead(data)
     }
 
     /// A complete request head arrived: no client timeout applies until its response is done.
     func requestHeadReceived() {
-        guard state != .stopped else { return }
-        state = .handlingRequest
-        timer?.cancel()
-        timer = nil
+        if case .stopped = phase { return }
+        phase = .handlingRequest
+    }
+
+    /// The whole request is upstream: its response head is now awaited.
+    func awaitResponseHead() {
+        responseDeadline = .now() + responseHeadTimeout
+    }
+
+    /// The response head arrived (or the proxy answered itself).
+    func responseHeadReceived() {
+        responseDeadline = nil
     }
 
     /// The response is complete; the connection waits for the next request.
     func responseCompleted() {
-        guard state != .stopped else { return }
-        state = .idle
-        arm(idleTimeout)
+        if case .stopped = phase { return }
+        responseDeadline = nil
+        phase = .idle(since: .now())
     }
 
     /// No more timeouts (the connection became a tunnel, or is closing).
     func stop() {
-        state = .stopped
+        phase = .stopped
+        responseDeadline = nil
         timer?.cancel()
         timer = nil
     }
 
-    private func arm(_ timeout: TimeAmount) {
-        timer?.cancel()
+    private func schedule(at deadline: NIODeadline) {
         guard let context else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             self.fire()
         }
     }
 
     private func fire() {
+        timer = nil
         guard let context else { return }
-        switch state {
-        case .idle:
-            context.close(promise: nil)
-        case .readingHead:
-            onHeadTimeout()
-            state = .stopped
-            let response = "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
-            let buffer = context.channel.allocator.buffer(string: response)
-            // Written below the HTTP encoder: no response is in progress while a head is read.
-            context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        case .handlingRequest, .stopped:
+        let now = NIODeadline.now()
+        var next = now + period
+        switch phase {
+        case .stopped:
+            return
+        case .idle(let since):
+            if now >= since + idleTimeout {
+                phase = .stopped
+                context.close(promise: nil)
+                return
+            }
+            next = min(next, since + idleTimeout)
+        case .readingHead(let since):
+            if now >= since + requestHeadTimeout {
+                timeOutRequestHead(context)
+                return
+            }
+            next = min(next, since + requestHeadTimeout)
+        case .handlingRequest:
             break
         }
+        if let responseDeadline {
+            if now >= responseDeadline {
+                self.responseDeadline = nil
+                exchange?.responseHeadTimedOut()
+            } else {
+                next = min(next, responseDeadline)
+            }
+        }
+        if case .stopped = phase { return }
+        schedule(at: next)
+    }
+
+    private func timeOutRequestHead(_ context: ChannelHandlerContext) {
+        onHeadTimeout()
+        phase = .stopped
+        let response = "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+        let buffer = context.channel.allocator.buffer(string: response)
+        // Written below the HTTP encoder: no response is in progress while a head is read.
+        context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }

@@ -17,6 +17,8 @@ enum HeaderName: Equatable {
 
     private static func lookup(_ name: String.UTF8View) -> HeaderName {
         let count = name.count
+        // Most fields of a request are none of ours: the length alone rules most of them out.
+        guard count == 2 || count == 4 || (6...17).contains(count) else { return .other }
         for (candidate, value) in known where candidate.utf8.count == count {
             if equalsLowercase(name, candidate.utf8) { return value }
         }
@@ -26,10 +28,12 @@ enum HeaderName: Equatable {
     /// Whether `name` equals `lowercase` ignoring ASCII case; `lowercase` must be lowercase.
     static func equalsLowercase(_ name: String.UTF8View, _ lowercase: String.UTF8View) -> Bool {
         guard name.count == lowercase.count else { return false }
-        return zip(name, lowercase).allSatisfy { pair in
-            let byte = pair.0 >= 0x41 && pair.0 <= 0x5A ? pair.0 | 0x20 : pair.0
-            return byte == pair.1
+        var other = lowercase.makeIterator()
+        for byte in name {
+            let folded = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            guard folded == other.next() else { return false }
         }
+        return true
     }
 
     /// Hop-by-hop fields that never cross the proxy (RFC 9110 §7.6.1), besides those named by

@@ -73,7 +73,9 @@ final class ProxyServer: Sendable {
                     }
                     let address = Self.peerAddress(of: channel)
                     let peer = HeaderRewriter.Peer(address: address, isTrusted: context.isTrustedPeer(address))
-                    let timeouts = ClientTimeoutHandler(idleTimeout: idleTimeout, requestHeadTimeout: headTimeout) {
+                    let timeouts = ClientTimeoutHandler(
+                        idleTimeout: idleTimeout, requestHeadTimeout: headTimeout, responseHeadTimeout: context.responseHeadTimeout
+                    ) {
                         metrics.countRejection("request_head_timeout")
                     }
                     var encoderConfiguration = HTTPResponseEncoder.Configuration()
@@ -85,6 +87,7 @@ final class ProxyServer: Sendable {
                     let handler = ProxyServerHandler(
                         shared: context, pool: pool(for: channel.eventLoop), timeouts: timeouts, peer: peer,
                         httpHandlers: [encoder, decoder, pipelining])
+                    timeouts.exchange = handler
                     try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, pipelining, handler])
                 }
             }

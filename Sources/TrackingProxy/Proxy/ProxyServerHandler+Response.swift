@@ -12,8 +12,7 @@ extension ProxyServerHandler {
                 switchingResponse = head
                 return
             }
-            responseTimer?.cancel()
-            responseTimer = nil
+            timeouts.responseHeadReceived()
             if requestEnded { shared.metrics.upstreamLatency.recordNanoseconds((NIODeadline.now() - requestSentAt).nanoseconds) }
             // An answer before the request was fully read (e.g. 401 to an upload), or a refused
             // upgrade, leaves the client connection in an unknown state: close it after this response.
@@ -93,6 +92,7 @@ extension ProxyServerHandler {
         pendingParts.removeAll(keepingCapacity: true)
         handler.flush()
         requestSentAt = .now()
+        timeouts.awaitResponseHead()
     }
 
     /// Answers the current request from the proxy itself (400, 413, 502, 504, …).
@@ -101,7 +101,7 @@ extension ProxyServerHandler {
             context.close(promise: nil)
             return
         }
-        responseTimer?.cancel()
+        timeouts.responseHeadReceived()
         detachUpstream(reuse: false)
         let version = requestHead?.version ?? .http1_1
         if closeConnection || !(requestHead?.isKeepAlive ?? false) { keepAlive = false }
@@ -132,8 +132,6 @@ extension ProxyServerHandler {
         shared.metrics.receivedBytes.increment(by: Int64(requestBodyBytes))
         shared.metrics.sentBytes.increment(by: Int64(responseBodyBytes))
         let closeAfter = !keepAlive
-        responseTimer?.cancel()
-        responseTimer = nil
         requestHead = nil
         upstreamHead = nil
         requestEnded = false

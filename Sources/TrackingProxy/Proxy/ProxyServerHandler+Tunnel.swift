@@ -13,7 +13,6 @@ extension ProxyServerHandler {
             context.close(promise: nil)
             return
         }
-        responseTimer?.cancel()
         shared.metrics.countRequest(method: requestHead.method, status: 101)
         var keepAlive = true
         let (clientHead, _) = shared.rewriter.clientHead(

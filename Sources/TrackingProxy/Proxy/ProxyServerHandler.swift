@@ -58,7 +58,6 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var requestBodyBytes = 0
     var responseBodyBytes = 0
     var requestSentAt = NIODeadline.distantPast
-    var responseTimer: Scheduled<Void>?
     var switchingResponse: HTTPResponseHead?
 
     /// - Parameter httpHandlers: the HTTP handlers before this one, removed when the connection
@@ -170,7 +169,6 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         timeouts.stop()
-        responseTimer?.cancel()
         if let upstream {
             self.upstream = nil
             upstream.close()  // its request was cut short: never reuse
@@ -238,14 +236,15 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Starts the response-head timeout once the whole request is upstream.
     private func requestFullySent() {
         requestSentAt = .now()
-        guard !responseStarted else { return }
-        let serial = requestSerial
-        responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: shared.responseHeadTimeout) { [self] in
-            guard serial == requestSerial, state == .forwarding, !responseStarted else { return }
-            shared.metrics.upstreamTimeouts.increment()
-            detachUpstream(reuse: false)
-            respondWithError(.gatewayTimeout, closeConnection: !requestEnded)
-        }
+        if !responseStarted { timeouts.awaitResponseHead() }
+    }
+
+    /// The upstream did not start its response in time (`upstream.response_head_timeout`): 504.
+    func responseHeadTimedOut() {
+        guard state == .forwarding, !responseStarted else { return }
+        shared.metrics.upstreamTimeouts.increment()
+        detachUpstream(reuse: false)
+        respondWithError(.gatewayTimeout, closeConnection: !requestEnded)
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
