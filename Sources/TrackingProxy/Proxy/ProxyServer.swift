@@ -7,7 +7,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// The client-facing listener: accepts connections and gives each its pipeline
-/// (timeouts → HTTP codec → pipelining → `ProxyServerHandler`).
+/// (timeouts → HTTP codec → `ProxyServerHandler`).
 ///
 /// `start()` binds and returns the bound address (port 0 picks a free port); `shutdown` stops
 /// accepting, lets in-flight requests finish within a grace period, then closes the rest.
@@ -83,12 +83,11 @@ final class ProxyServer: Sendable {
                     let encoder = HTTPResponseEncoder(configuration: encoderConfiguration)
                     let decoder = ByteToMessageHandler(
                         HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: decoderLimits))
-                    let pipelining = HTTPServerPipelineHandler()
                     let handler = ProxyServerHandler(
                         shared: context, pool: pool(for: channel.eventLoop), timeouts: timeouts, peer: peer,
-                        httpHandlers: [encoder, decoder, pipelining])
+                        httpHandlers: [encoder, decoder])
                     timeouts.exchange = handler
-                    try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, pipelining, handler])
+                    try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)

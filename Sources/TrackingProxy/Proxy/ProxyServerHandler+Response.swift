@@ -125,13 +125,13 @@ extension ProxyServerHandler {
     }
 
     /// Completes the current exchange: counts it, resets the per-request state, then writes the
-    /// response end. The reset comes first because writing the end lets the pipeline handler
-    /// deliver the next pipelined request at once, re-entering this handler.
+    /// response end, then handles any pipelined request that was waiting. The reset comes first:
+    /// the next request re-enters this handler before this function returns.
     func finishRequest(end: HTTPServerResponsePart) {
         shared.metrics.countRequest(method: requestHead?.method ?? .GET, status: status)
         shared.metrics.receivedBytes.increment(by: Int64(requestBodyBytes))
         shared.metrics.sentBytes.increment(by: Int64(responseBodyBytes))
-        let closeAfter = !keepAlive
+        let closeAfter = !keepAlive || quiescing
         requestHead = nil
         upstreamHead = nil
         requestEnded = false
@@ -151,6 +151,10 @@ extension ProxyServerHandler {
             state = .idle
             timeouts.responseCompleted()
             context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            // Pipelined input waiting for this response, and any read held back meanwhile (also
+            // one held while the upstream was slow to take the body), go on now; otherwise the
+            // connection would never read its next request.
+            drainPipelined()
         }
     }
 }

@@ -95,7 +95,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     func begin(_ exchange: ProxyServerHandler) {
         self.exchange = exchange
         responseAllowsReuse = true
-        holdingReads = false
+        resumeReads()
     }
 
     func write(_ part: HTTPClientRequestPart) {

@@ -80,6 +80,10 @@ final class UpstreamPool {
             return
         }
         handler.exchange = nil
+        // The last response may have ended while reads were paused for a slow client; an idle
+        // connection must read again, or it would neither notice the upstream closing it nor
+        // ever read the next response.
+        handler.resumeReads()
         handler.idleSince = .now()
         idle.append(handler)
         scheduleSweep()
