@@ -17,6 +17,12 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("admin-listen"), help: "Where /healthz, /readyz and /metrics are served, HOST:PORT (default 127.0.0.1:9090).")
     var adminListen: String?
 
+    @Option(name: .long, help: "The rules file (default rules/reports-app.yaml).")
+    var rules: String?
+
+    @Option(name: .customLong("trusted-proxy"), help: "A trusted proxy, CIDR or address; repeatable. Replaces tracking.trusted_proxies.")
+    var trustedProxies: [String] = []
+
     @Option(name: .customLong("log-level"), help: "One of \(LogConfiguration.levels.joined(separator: ", ")) (default info).")
     var logLevel: String?
 
@@ -30,6 +36,11 @@ struct ConfigurationOptions: ParsableArguments {
         flag(upstream, "upstream", ["upstream", "url"])
         flag(adminListen, "admin-listen", ["admin", "listen"])
         flag(logLevel, "log-level", ["log", "level"])
+        flag(rules, "rules", ["tracking", "rules_file"])
+        if !trustedProxies.isEmpty {
+            let list = "[" + trustedProxies.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+            result.append(ConfigurationOverride(keyPath: ["tracking", "trusted_proxies"], yaml: list, source: "flag --trusted-proxy"))
+        }
         return result
     }
 

@@ -1,3 +1,4 @@
+import ActivityRules
 import ArgumentParser
 import Logging
 import Metrics
@@ -37,15 +38,34 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("upstream.url: cannot resolve \(configuration.upstream.url.host): \(error)")
         }
+        let policy: TrackingPolicy
+        do {
+            policy = try TrackingPolicy(configuration: configuration.tracking)
+        } catch {
+            print(error.rendered)
+            throw ExitCode.failure
+        }
+        RulesReloader.markActive(hash: policy.rules.hash, previous: nil)
+        logger.info("rules loaded", metadata: [
+            "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
+        ])
+        let tracker = ActivityTracker(policy: policy) { envelope in
+            logger.debug("activity", metadata: envelope.logMetadata)
+        }
+        var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
+        rewriter.strippedResponseHeaders = policy.identity.strippedResponseHeaders
+        rewriter.untrustedDroppedHeaders += policy.identity.trustedRequestHeaders
+        let clientIP = policy.clientIP
         let context = ProxyContext(
             validator: RequestHeadValidator(
                 maxHeaderBytes: configuration.client.maxHeaderBytes.bytes, maxURLBytes: configuration.client.maxURLBytes.bytes,
                 maxBodyBytes: configuration.client.maxBodyBytes?.bytes),
-            rewriter: HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil),
+            rewriter: rewriter,
             metrics: ProxyMetrics(),
             responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
             logger: logger,
-            isTrustedPeer: { _ in false })
+            isTrustedPeer: { clientIP.isTrusted(peer: $0) },
+            tracker: tracker)
         let server = ProxyServer(configuration: configuration, upstreamAddress: upstreamAddress, group: group, context: context)
         let proxy = ProxyService(server: server, gracePeriod: configuration.shutdown.gracePeriod.duration) { address in
             logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])
@@ -57,7 +77,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: proxy), .init(service: admin)],
+                services: [
+                    .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
+                    .init(service: proxy), .init(service: admin),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger))

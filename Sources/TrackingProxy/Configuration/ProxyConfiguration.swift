@@ -1,3 +1,4 @@
+import ActivityRules
 import ConfigValues
 
 /// The whole configuration of `trackingproxy serve`, nested like the YAML file.
@@ -20,9 +21,11 @@ struct ProxyConfiguration: Codable, Sendable, Equatable {
     var log = LogConfiguration()
     /// How many event loop threads serve connections. `0` (default) means one per CPU core.
     var threads = 0
+    /// Which requests are activities, the client IP, identity and privacy (module ActivityRules).
+    var tracking = TrackingConfiguration()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, upstream, client, admin, shutdown, log, threads
+        case listen, upstream, client, admin, shutdown, log, threads, tracking
     }
 
     init() {}
@@ -37,6 +40,7 @@ struct ProxyConfiguration: Codable, Sendable, Equatable {
         shutdown = try container.decodeIfPresent(ShutdownConfiguration.self, forKey: .shutdown) ?? defaults.shutdown
         log = try container.decodeIfPresent(LogConfiguration.self, forKey: .log) ?? defaults.log
         threads = try container.decodeIfPresent(Int.self, forKey: .threads) ?? defaults.threads
+        tracking = try container.decodeIfPresent(TrackingConfiguration.self, forKey: .tracking) ?? defaults.tracking
         guard (0...256).contains(threads) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .threads, in: container, debugDescription: "\(threads) is out of range; use 0 (one per core) to 256")

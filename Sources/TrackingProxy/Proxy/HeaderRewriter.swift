@@ -11,6 +11,10 @@ struct HeaderRewriter: Sendable {
     /// Response header fields the client must not see (e.g. an identity header meant for the proxy),
     /// lowercased.
     var strippedResponseHeaders: [String] = []
+    /// Request header fields only a trusted proxy may set (`Forwarded`, `X-Real-IP`, an identity
+    /// header such as `X-Forwarded-User`), lowercased; dropped when the peer is not trusted, so a
+    /// client cannot forge them. `X-Forwarded-*` are handled separately.
+    var untrustedDroppedHeaders: [String] = ["forwarded", "x-real-ip"]
 
     /// What the proxy knows of the connection a request came on.
     struct Peer {
@@ -48,6 +52,7 @@ struct HeaderRewriter: Sendable {
                 continue  // re-framed below; 100-continue is answered by the proxy
             default:
                 if kind.isHopByHop || (!named.isEmpty && Self.isNamed(name, in: named)) { continue }
+                if !peer.isTrusted, Self.isNamed(name, in: untrustedDroppedHeaders) { continue }
                 headers.add(name: name, value: value)
             }
         }

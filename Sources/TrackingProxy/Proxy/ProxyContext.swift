@@ -11,12 +11,15 @@ final class ProxyContext: Sendable {
     /// Whether a direct peer (IP address text) is a trusted proxy whose `X-Forwarded-*` fields
     /// are believed. Called once per client connection.
     let isTrustedPeer: @Sendable (String) -> Bool
+    /// Decides which requests are activities and records them; nil turns tracking off.
+    let tracker: ActivityTracker?
 
     init(
         validator: RequestHeadValidator, rewriter: HeaderRewriter, metrics: ProxyMetrics, responseHeadTimeout: TimeAmount,
-        logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
+        logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool, tracker: ActivityTracker? = nil
     ) {
         self.isTrustedPeer = isTrustedPeer
+        self.tracker = tracker
         self.validator = validator
         self.rewriter = rewriter
         self.metrics = metrics

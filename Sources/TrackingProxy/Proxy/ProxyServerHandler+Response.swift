@@ -19,6 +19,7 @@ extension ProxyServerHandler {
             if !requestEnded || verdict.isUpgrade { keepAlive = false }
             responseStarted = true
             status = Int(head.status.code)
+            if pending != nil, shared.tracker?.readsResponseHeaders == true { pending?.responseHeaders = Array(head.headers) }
             let (clientHead, framing) = shared.rewriter.clientHead(
                 for: head, requestVersion: requestHead.version, requestIsHead: requestHead.method == .HEAD,
                 keepAlive: &keepAlive, upgrading: false)
@@ -51,6 +52,7 @@ extension ProxyServerHandler {
             // The response is cut short and its framing cannot be completed: the client must see
             // the connection close, never a silently truncated body.
             shared.metrics.upstreamAborts.increment()
+            recordActivity(completed: false)
             state = .closed
             context.flush()
             context.close(promise: nil)
@@ -117,6 +119,7 @@ extension ProxyServerHandler {
             finishRequest(end: .end(nil))
         } else {
             // The rest of the request (if any) is not read; the connection closes after the answer.
+            recordActivity(completed: true)
             state = .discarding
             keepAlive = false
             let channel = context.channel
@@ -128,6 +131,7 @@ extension ProxyServerHandler {
     /// response end, then handles any pipelined request that was waiting. The reset comes first:
     /// the next request re-enters this handler before this function returns.
     func finishRequest(end: HTTPServerResponsePart) {
+        recordActivity(completed: true)
         shared.metrics.countRequest(method: requestHead?.method ?? .GET, status: status)
         shared.metrics.receivedBytes.increment(by: Int64(requestBodyBytes))
         shared.metrics.sentBytes.increment(by: Int64(responseBodyBytes))
@@ -156,6 +160,17 @@ extension ProxyServerHandler {
             // connection would never read its next request.
             drainPipelined()
         }
+    }
+}
+
+extension ProxyServerHandler {
+    /// Hands the current request's activity (if it matched a rule) to the tracker, once.
+    func recordActivity(completed: Bool) {
+        guard let pending else { return }
+        self.pending = nil
+        shared.tracker?.finish(
+            pending,
+            CompletedExchange(status: status, requestBytes: requestBodyBytes, responseBytes: responseBodyBytes, completed: completed))
     }
 }
 

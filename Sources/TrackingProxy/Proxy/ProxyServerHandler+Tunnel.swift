@@ -14,6 +14,7 @@ extension ProxyServerHandler {
             return
         }
         shared.metrics.countRequest(method: requestHead.method, status: 101)
+        pending = nil  // a tunnel is not an activity of its own
         var keepAlive = true
         let (clientHead, _) = shared.rewriter.clientHead(
             for: upstreamResponse, requestVersion: requestHead.version, requestIsHead: false, keepAlive: &keepAlive, upgrading: true)

@@ -62,6 +62,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var responseBodyBytes = 0
     var requestSentAt = NIODeadline.distantPast
     var switchingResponse: HTTPResponseHead?
+    /// The current request's activity-to-be, when it matched a rule.
+    var pending: PendingActivity?
     var pipelined: [PipelinedEvent] = []
     /// Graceful shutdown asked this connection to close after its current response.
     var quiescing = false
@@ -129,6 +131,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .error(let error): handleError(error)
             }
         }
+        // Parts replayed here get no `channelReadComplete`, which is what normally flushes them:
+        // without this a pipelined request's body and end would sit unsent and the upstream wait.
+        if state == .forwarding { upstream?.flush() }
         if readPending, acceptsInputNow {
             readPending = false
             context.read()
@@ -168,7 +173,17 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.verdict = verdict
         }
         keepAlive = head.isKeepAlive && !quiescing
-        upstreamHead = shared.rewriter.upstreamHead(for: head, verdict: verdict, peer: peer)
+        var upstreamHead = shared.rewriter.upstreamHead(for: head, verdict: verdict, peer: peer)
+        if let tracker = shared.tracker,
+            let pending = tracker.begin(method: head.method.rawValue, target: upstreamHead.uri, headers: head.headers, peer: peer.address)
+        {
+            self.pending = pending
+            // The app can log the same id as the activity row.
+            if !head.headers.contains(name: tracker.requestIDHeader) {
+                upstreamHead.headers.add(name: tracker.requestIDHeader, value: pending.requestID)
+            }
+        }
+        self.upstreamHead = upstreamHead
         if verdict.expectsContinue {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
@@ -236,6 +251,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if responseStarted { recordActivity(completed: false) }  // the client left mid-response
+        pending = nil
         state = .closed
         timeouts.stop()
         if let upstream {

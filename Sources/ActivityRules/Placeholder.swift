@@ -1,2 +1,0 @@
-// Filled in by the rules work (issue 3).
-enum ActivityRulesPlaceholder {}

@@ -1,0 +1,64 @@
+import ConfigValues
+
+/// The rule a request matched, before the upstream answered.
+///
+/// Keep it with the request; once the status is known, `records(status:)` says whether to record,
+/// and `metadata` / `description` build the activity's fields.
+public struct RuleMatch: Sendable {
+    /// The matched rule (possibly the catch-all).
+    public let rule: Rule
+    /// The request method, as sent.
+    public let method: String
+    /// The normalised path and the raw query.
+    public let target: RequestTarget
+    /// Path parameters or named regex groups, in pattern order.
+    public let captures: [(name: String, value: String)]
+
+    init(rule: Rule, method: String, target: RequestTarget, captures: [(String, String)]) {
+        self.rule = rule
+        self.method = method
+        self.target = target
+        self.captures = captures.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The rule id, e.g. `report-generate`.
+    public var ruleID: String { rule.id }
+    /// The activity type, e.g. `generate_report`.
+    public var activityType: String { rule.activityType }
+
+    /// Whether a response with `status` is recorded (the rule's `record_status`, default 2xx/3xx).
+    public func records(status: Int) -> Bool { rule.recordStatus.contains(status) }
+
+    /// The activity metadata: path parameters, then allow-listed `query.NAME` and `header.NAME`
+    /// values present on the request. Query names in `redact` (lower-case) become `<redacted>`.
+    public func metadata(headers: [(name: String, value: String)], redact: Set<String> = []) -> [String: String] {
+        var result: [String: String] = [:]
+        if rule.metadata.pathParameters {
+            for capture in captures { result[capture.name] = capture.value }
+        }
+        if !rule.metadata.query.isEmpty {
+            let items = target.queryItems
+            for name in rule.metadata.query {
+                guard let item = items.first(where: { $0.name == name }) else { continue }
+                result["query.\(name)"] = redact.contains(name.lowercased()) ? Secret.redacted : item.value
+            }
+        }
+        for name in rule.metadata.headers {
+            let values = headers.filter { headerName($0.name, is: name) }.map(\.value)
+            if !values.isEmpty { result["header.\(name)"] = values.joined(separator: ", ") }
+        }
+        return result
+    }
+
+    /// The activity description from the rule's `description_template`.
+    public func description(metadata: [String: String], status: Int) -> String {
+        rule.descriptionTemplate.render { name in
+            switch name {
+            case "method": method
+            case "path": target.path
+            case "status": String(status)
+            default: metadata[name] ?? captures.first(where: { $0.name == name })?.value
+            }
+        }
+    }
+}

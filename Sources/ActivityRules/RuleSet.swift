@@ -1,0 +1,110 @@
+import Foundation
+
+/// A compiled, immutable rules file: decides which requests become activities.
+///
+/// `RuleSet` is a `Sendable` value; `match` is a pure synchronous call, safe on any thread and cheap
+/// enough for an event loop (a dictionary lookup for exact paths, a segment trie for templates,
+/// regexes last with a literal-prefix pre-check). A reload builds a new value and swaps it whole.
+public struct RuleSet: Sendable {
+    /// The file name given to the loader.
+    public let file: String
+    /// Lower-case hex SHA-256 of the file content; identifies the active rules in metrics and logs.
+    public let hash: String
+    /// Every rule in file order, enabled or not, without the catch-all.
+    public let rules: [Rule]
+    /// The catch-all for other successful mutations, if the file has one.
+    public let catchAll: Rule?
+    /// Named exclusions, checked before any rule.
+    public let exceptions: [RuleException]
+    /// Named lists from the `lists:` section.
+    public let lists: [NamedList]
+    /// Names of lists referenced somewhere in the file.
+    let usedLists: Set<String>
+    let index: [String: MethodIndex]
+
+    /// The number of rules, counting the catch-all.
+    public var count: Int { rules.count + (catchAll == nil ? 0 : 1) }
+
+    /// Loads and compiles a rules file; blocking file I/O, so call it off the event loop.
+    public static func load(path: String) throws(RulesError) -> RuleSet {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw RulesError(file: path, code: "unreadable", message: "Cannot read the rules file (\(error.localizedDescription)); check the path and permissions.")
+        }
+        return try RuleSet(yaml: text, file: path)
+    }
+
+    /// Compiles rules from YAML text; `file` names the source in errors.
+    public init(yaml: String, file: String) throws(RulesError) {
+        let source = SourceText(file: file, text: yaml)
+        var parser = RuleSetParser(source: source)
+        let output = try parser.parse()
+        self.file = file
+        hash = SHA256.hex(SHA256.hash(yaml.utf8))
+        rules = output.rules
+        catchAll = output.catchAll
+        exceptions = output.exceptions
+        lists = output.lists
+        usedLists = output.usedLists
+        try Self.checkIDs(rules + (catchAll.map { [$0] } ?? []), source)
+        try Self.checkConflicts(rules, source)
+        index = MethodIndex.build(rules)
+    }
+
+    static func checkIDs(_ rules: [Rule], _ source: SourceText) throws(RulesError) {
+        var seen: [String: Rule] = [:]
+        for rule in rules {
+            if let first = seen[rule.id] {
+                throw source.error("duplicate-id", at: rule.location, rule: rule.id, "The rule id `\(rule.id)` is already used at line \(first.location.line); ids must be unique.")
+            }
+            seen[rule.id] = rule
+        }
+    }
+
+    /// Two enabled rules of equal rank that can match one request are an error, never first-wins.
+    static func checkConflicts(_ rules: [Rule], _ source: SourceText) throws(RulesError) {
+        var groups: [RuleRank: [Rule]] = [:]
+        for rule in rules where rule.enabled && rule.rank.tier < 2 { groups[rule.rank, default: []].append(rule) }
+        for rule in rules where rule.enabled && rule.rank.tier < 2 {
+            for other in groups[rule.rank] ?? [] where other.order < rule.order {
+                guard !Set(rule.methods).isDisjoint(with: other.methods),
+                      case let .template(a) = rule.pattern, case let .template(b) = other.pattern,
+                      a.overlaps(b) else { continue }
+                let shared = Set(rule.methods).intersection(other.methods).sorted().joined(separator: ", ")
+                throw source.error(
+                    "rank-conflict", at: rule.location, rule: rule.id,
+                    "`\(rule.id)` and `\(other.id)` (line \(other.location.line)) can both match \(shared) requests with equal precedence; make one path more specific (a literal segment or a constraint) or narrow the methods."
+                )
+            }
+        }
+    }
+
+    /// The rule for a request, or nil when nothing is recorded.
+    ///
+    /// `target` is the raw request-target (path and optional `?query`); it is normalised first.
+    /// Exceptions apply to every rule, the catch-all included. The status is checked later
+    /// (`RuleMatch.records(status:)`), after the upstream answered.
+    public func match(method: String, target: String) -> RuleMatch? {
+        let methodIndex = index[method]
+        if methodIndex == nil, catchAll?.enabled != true { return nil }
+        let request = RequestTarget(target)
+        let segments = PathSegments(request.path)
+        guard let (rule, captures) = methodIndex?.best(path: request.path, segments: segments, rules: rules) ?? catchAllMatch(method) else {
+            return nil
+        }
+        if exception(method: method, path: request.path, segments: segments) != nil { return nil }
+        return RuleMatch(rule: rule, method: method, target: request, captures: captures)
+    }
+
+    func catchAllMatch(_ method: String) -> (Rule, [(String, String)])? {
+        guard let catchAll, catchAll.enabled, catchAll.methods.contains(method) else { return nil }
+        return (catchAll, [])
+    }
+
+    /// The first exception covering a request, if any.
+    func exception(method: String, path: String, segments: PathSegments) -> RuleException? {
+        exceptions.first { $0.covers(method: method, path: path, segments: segments) }
+    }
+}

@@ -1,0 +1,99 @@
+import ActivityRules
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Decides, per request, whether it is an activity, and turns finished exchanges into activity
+/// records handed to `recorder`.
+///
+/// The policy is an immutable value behind a lock that is held only to copy it out; `reload`
+/// swaps the whole value, so a request sees either the old rules or the new ones, never a mix.
+/// `recorder` must not block: it is called on event loops (the ingest writer only enqueues).
+final class ActivityTracker: Sendable {
+    private let policy: NIOLockedValueBox<TrackingPolicy>
+    private let recorder: @Sendable (ActivityEnvelope) -> Void
+    /// Whether any identity source reads response headers (so they must be kept).
+    let readsResponseHeaders: Bool
+    /// The request header that carries a request id, lowercased.
+    let requestIDHeader = "x-request-id"
+
+    init(policy: TrackingPolicy, recorder: @escaping @Sendable (ActivityEnvelope) -> Void) {
+        self.policy = NIOLockedValueBox(policy)
+        self.recorder = recorder
+        self.readsResponseHeaders = policy.identity.sources.contains {
+            if case .responseHeader = $0 { return true }
+            return false
+        }
+    }
+
+    /// The policy in force now.
+    var currentPolicy: TrackingPolicy { policy.withLockedValue { $0 } }
+
+    /// Replaces the rules; the identity, client IP and privacy settings stay as configured.
+    func replaceRules(_ rules: RuleSet) {
+        policy.withLockedValue { current in
+            current = TrackingPolicy(rules: rules, clientIP: current.clientIP, identity: current.identity, privacy: current.privacy)
+        }
+    }
+
+    /// The activity-to-be of a request, or nil when no rule matches it.
+    func begin(method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String) -> PendingActivity? {
+        let policy = currentPolicy
+        guard let match = policy.rules.match(method: method, target: target) else { return nil }
+        let headers = Array(headers)
+        let requestID = headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value ?? Self.makeRequestID()
+        return PendingActivity(
+            policy: policy, match: match, peer: peer, requestHeaders: headers, requestID: requestID,
+            occurredAt: Date(), startedAt: .now())
+    }
+
+    /// Builds the activity of a finished exchange and hands it on, unless the rule does not
+    /// record this status.
+    func finish(_ pending: PendingActivity, _ exchange: CompletedExchange) {
+        guard
+            let activity = pending.policy.activity(
+                for: pending.match, peer: pending.peer, requestHeaders: pending.requestHeaders,
+                responseHeaders: pending.responseHeaders, status: exchange.status)
+        else { return }
+        let duration = Double((NIODeadline.now() - pending.startedAt).nanoseconds) / 1e6
+        recorder(
+            ActivityEnvelope(
+                activity: activity, requestID: pending.requestID, occurredAt: pending.occurredAt, durationMs: duration,
+                requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed))
+    }
+
+    /// 16 random bytes as 32 hex digits.
+    static func makeRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(generator.next()) + hex(generator.next())
+    }
+}
+
+/// An activity with what only the proxy knows: request id, time, duration, bytes, completeness.
+struct ActivityEnvelope: Sendable {
+    var activity: Activity
+    var requestID: String
+    var occurredAt: Date
+    var durationMs: Double
+    var requestBytes: Int
+    var responseBytes: Int
+    var completed: Bool
+}
+
+extension ActivityEnvelope {
+    /// Log metadata for one activity, with the project's stable dotted keys. No cookies, tokens or
+    /// query values: the path is normalised and metadata is already redacted.
+    var logMetadata: Logger.Metadata {
+        [
+            "rule.id": "\(activity.ruleID)", "activity.type": "\(activity.activityType)",
+            "http.request.method": "\(activity.method)", "url.path": "\(activity.path)",
+            "http.response.status_code": "\(activity.status)", "client.address": "\(activity.clientIP)",
+            "user.id": "\(activity.userID ?? "-")", "request.id": "\(requestID)",
+        ]
+    }
+}

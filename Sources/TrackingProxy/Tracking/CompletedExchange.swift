@@ -1,0 +1,10 @@
+/// How a tracked request ended, as the proxy saw it.
+struct CompletedExchange {
+    /// The status the client received.
+    var status: Int
+    /// Request and response body bytes that crossed the proxy.
+    var requestBytes: Int
+    var responseBytes: Int
+    /// False when the response broke off (upstream or client closed mid-body).
+    var completed: Bool
+}

@@ -1,0 +1,164 @@
+import Testing
+@testable import ActivityRules
+
+@Suite struct MatchingTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var method: String
+        var target: String
+        var rule: String?
+        var captures: [String: String] = [:]
+        var testDescription: String { "\(method) \(target) → \(rule ?? "none")" }
+    }
+
+    static let defaultCases: [Case] = [
+        .init(method: "POST", target: "/api/v1/reports/", rule: "report-create"),
+        .init(method: "POST", target: "/api/v1/reports/upload/", rule: "report-upload-csv"),
+        .init(method: "GET", target: "/api/v1/reports/9/", rule: "report-view", captures: ["report_id": "9"]),
+        .init(method: "GET", target: "/api/v1/reports/", rule: nil),
+        .init(method: "HEAD", target: "/api/v1/reports/9/", rule: nil),
+        .init(method: "PATCH", target: "/api/v1/reports/9/", rule: "report-update"),
+        .init(method: "DELETE", target: "/api/v1/reports/9/", rule: "report-delete"),
+        .init(method: "POST", target: "/api/v1/reports/9/generate/", rule: "report-generate", captures: ["report_id": "9"]),
+        .init(method: "POST", target: "/api/v1//reports/./x/../1/generate/", rule: "report-generate", captures: ["report_id": "1"]),
+        .init(method: "POST", target: "/api/v1/reports/%31/generate/", rule: "report-generate", captures: ["report_id": "1"]),
+        .init(method: "POST", target: "/api/v1/reports/1%2Fgenerate%2F", rule: "report-generate"),
+        .init(method: "POST", target: "/api/v1/reports/1/generate/?a=/api/v1/clients/", rule: "report-generate"),
+        .init(method: "POST", target: "http://example.com/api/v1/reports/1/generate/", rule: "report-generate"),
+        .init(method: "POST", target: "/api/v1/reports/1/generate", rule: "other-mutation"),
+        .init(method: "GET", target: "/api/v1/reports/1/download/?format=pdf", rule: "report-download"),
+        .init(method: "POST", target: "/api/v1/reports/1/share/", rule: "report-share"),
+        .init(method: "POST", target: "/api/v1/clients/", rule: "client-create"),
+        .init(method: "PUT", target: "/api/v1/clients/3/", rule: "client-update", captures: ["client_id": "3"]),
+        .init(method: "DELETE", target: "/api/v1/clients/3/", rule: "client-delete"),
+        .init(method: "GET", target: "/api/v1/clients/3/", rule: nil),
+        .init(method: "PUT", target: "/api/v1/somewhere/", rule: "other-mutation"),
+        .init(method: "OPTIONS", target: "/api/v1/reports/", rule: nil),
+        .init(method: "BREW", target: "/api/v1/reports/", rule: nil),
+        .init(method: "GET", target: "/healthz", rule: nil),
+        .init(method: "POST", target: "/static/x.js", rule: nil),
+        .init(method: "POST", target: "/api/v1/auth/token/", rule: nil),
+        .init(method: "POST", target: "/api/v1/../../api/v1/auth/token/", rule: nil),
+    ]
+
+    @Test(arguments: defaultCases)
+    func shippedRules(_ testCase: Case) {
+        let match = defaultRules.match(method: testCase.method, target: testCase.target)
+        #expect(match?.ruleID == testCase.rule)
+        if let match, !testCase.captures.isEmpty {
+            #expect(Dictionary(uniqueKeysWithValues: match.captures.map { ($0.name, $0.value) }) == testCase.captures)
+        }
+    }
+
+    static let precedenceYAML = """
+    version: 1
+    rules:
+      - {id: exact, description: d., activity: a, match: {methods: [GET], path: /a/b/c}}
+      - {id: two-literals, description: d., activity: a, match: {methods: [GET], path: "/a/{x}/c"}}
+      - {id: one-literal-int, description: d., activity: a, match: {methods: [GET], path: "/a/{x:int}/{y}"}}
+      - {id: one-literal, description: d., activity: a, match: {methods: [GET], path: "/a/{x}/{y}"}}
+      - {id: star, description: d., activity: a, match: {methods: [GET], path: "/s/*/end"}}
+      - {id: double-star, description: d., activity: a, match: {methods: [GET], path: "/a/**"}}
+      - {id: uuid, description: d., activity: a, match: {methods: [GET], path: "/u/{id:uuid}"}}
+      - {id: slug, description: d., activity: a, match: {methods: [GET], path: "/g/{s:slug}"}}
+      - {id: regex-first, description: d., activity: a, match: {methods: [GET], regex: '^/r/(?P<n>[0-9]+)$'}}
+      - {id: regex-second, description: d., activity: a, match: {methods: [GET], regex: '/r/.*'}}
+      - {id: disabled, description: d., activity: a, enabled: false, match: {methods: [GET], path: /off}}
+    """
+
+    static let precedenceCases: [Case] = [
+        .init(method: "GET", target: "/a/b/c", rule: "exact"),
+        .init(method: "GET", target: "/a/z/c", rule: "two-literals", captures: ["x": "z"]),
+        .init(method: "GET", target: "/a/5/q", rule: "one-literal-int", captures: ["x": "5", "y": "q"]),
+        .init(method: "GET", target: "/a/z/q", rule: "one-literal"),
+        .init(method: "GET", target: "/a/z/q/r", rule: "double-star"),
+        .init(method: "GET", target: "/a", rule: "double-star"),
+        .init(method: "GET", target: "/a/z/c/", rule: "double-star"),
+        .init(method: "GET", target: "/s/anything/end", rule: "star"),
+        .init(method: "GET", target: "/s/end", rule: nil),
+        .init(method: "GET", target: "/u/3F2B8C1E-0D4A-4C2E-9B1A-2F6D8E7C5A10", rule: "uuid"),
+        .init(method: "GET", target: "/u/3f2b8c1e0d4a4c2e9b1a2f6d8e7c5a10", rule: nil),
+        .init(method: "GET", target: "/g/my-report_2", rule: "slug"),
+        .init(method: "GET", target: "/g/my%20report", rule: nil),
+        .init(method: "GET", target: "/r/42", rule: "regex-first", captures: ["n": "42"]),
+        .init(method: "GET", target: "/r/x", rule: "regex-second"),
+        .init(method: "GET", target: "/off", rule: nil),
+        .init(method: "POST", target: "/a/b/c", rule: nil),
+    ]
+
+    @Test(arguments: precedenceCases)
+    func precedence(_ testCase: Case) throws {
+        let ruleSet = try rules(Self.precedenceYAML)
+        let match = ruleSet.match(method: testCase.method, target: testCase.target)
+        #expect(match?.ruleID == testCase.rule)
+        if let match, !testCase.captures.isEmpty {
+            #expect(Dictionary(uniqueKeysWithValues: match.captures.map { ($0.name, $0.value) }) == testCase.captures)
+        }
+    }
+
+    @Test func exceptionsBeatEveryRuleIncludingTheCatchAll() throws {
+        let ruleSet = try rules("""
+        version: 1
+        lists:
+          internal: {path_prefixes: [/internal/]}
+        exceptions:
+          - {id: internal, reason: Not user traffic., match: {path_prefixes: internal}}
+          - {id: probe-post, reason: Probes., match: {methods: [POST], path: "/x/{id:int}/ping"}}
+          - {id: bots, reason: Bots., match: {regex: '/bot/.*'}}
+        rules:
+          - {id: x, description: d., activity: a, match: {methods: [POST], path: "/x/{id}/ping"}}
+          - {id: internal-thing, description: d., activity: a, match: {methods: [POST], path: /internal/thing}}
+        catch_all: {id: other, description: d., activity: other}
+        """)
+        #expect(ruleSet.match(method: "POST", target: "/x/abc/ping")?.ruleID == "x")
+        #expect(ruleSet.match(method: "POST", target: "/x/12/ping") == nil)
+        #expect(ruleSet.match(method: "POST", target: "/internal/thing") == nil)
+        #expect(ruleSet.match(method: "DELETE", target: "/bot/a/b") == nil)
+        #expect(ruleSet.match(method: "DELETE", target: "/other")?.ruleID == "other")
+        #expect(ruleSet.match(method: "GET", target: "/other") == nil)
+    }
+
+    @Test func recordStatusDefaultsTo2xxAnd3xx() throws {
+        let match = try #require(defaultRules.match(method: "POST", target: "/api/v1/reports/1/generate/"))
+        #expect(match.records(status: 200) && match.records(status: 204) && match.records(status: 302))
+        #expect(!match.records(status: 199) && !match.records(status: 400) && !match.records(status: 500))
+    }
+
+    @Test(arguments: [
+        ("[2xx]", 200, true), ("[2xx]", 301, false), ("[204, 404]", 404, true), ("[200-202]", 203, false), ("[200-202]", 202, true),
+    ])
+    func recordStatus(_ list: String, _ status: Int, _ recorded: Bool) throws {
+        let ruleSet = try rules("""
+        version: 1
+        rules:
+          - {id: r, description: d., activity: a, record_status: \(list), match: {methods: [GET], path: /r}}
+        """)
+        #expect(try #require(ruleSet.match(method: "GET", target: "/r")).records(status: status) == recorded)
+    }
+
+    @Test func descriptionAndMetadataCaptureAllowListedValues() throws {
+        let ruleSet = try rules("""
+        version: 1
+        rules:
+          - id: r
+            description: d.
+            activity: a
+            match: {methods: [POST], path: "/r/{id}"}
+            metadata: {query: [format, token], headers: [X-Source]}
+            description_template: "{method} r {id} as {query.format} from {header.x-source} ({status})"
+        """)
+        let match = try #require(ruleSet.match(method: "POST", target: "/r/7?format=a+b&token=s3cret&other=x"))
+        let metadata = match.metadata(headers: headers(["x-source: cli", "X-Other: no"]), redact: ["token"])
+        #expect(metadata == ["id": "7", "query.format": "a b", "query.token": "<redacted>", "header.x-source": "cli"])
+        #expect(match.description(metadata: metadata, status: 201) == "POST r 7 as a b from cli (201)")
+        #expect(match.description(metadata: ["id": "7"], status: 201) == "POST r 7 as - from - (201)")
+    }
+
+    @Test func ruleCountAndHashAreStable() throws {
+        let yaml = "version: 1\nrules:\n  - {id: r, description: d., activity: a, match: {methods: [GET], path: /r}}\n"
+        let first = try rules(yaml), second = try rules(yaml)
+        #expect(first.count == 1)
+        #expect(first.hash == second.hash)
+        #expect(first.hash.count == 64)
+        #expect(try rules(yaml + "# changed\n").hash != first.hash)
+    }
+}

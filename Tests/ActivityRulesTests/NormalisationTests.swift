@@ -1,0 +1,37 @@
+import Testing
+@testable import ActivityRules
+
+@Suite struct NormalisationTests {
+    @Test(arguments: [
+        ("/api/v1/reports/1/", "/api/v1/reports/1/", ""),
+        ("/api/v1//reports/./x/../1/generate/", "/api/v1/reports/1/generate/", ""),
+        ("//api///v1", "/api/v1", ""),
+        ("/a/b/..", "/a/", ""),
+        ("/a/b/.", "/a/b/", ""),
+        ("/../../etc", "/etc", ""),
+        ("/%2e%2e/a", "/a", ""),
+        ("/a/%2E/b", "/a/b", ""),
+        ("/a%2Fb", "/a/b", ""),
+        ("/%7Euser", "/~user", ""),
+        ("/a%zzb", "/a%zzb", ""),
+        ("/a%2", "/a%2", ""),
+        ("/a?x=1&y=2", "/a", "x=1&y=2"),
+        ("/a?", "/a", ""),
+        ("/a#frag", "/a", ""),
+        ("", "/", ""),
+        ("/", "/", ""),
+        ("https://host:8443/p/q?z", "/p/q", "z"),
+        ("/caf%C3%A9", "/café", ""),
+    ])
+    func normalise(_ raw: String, _ path: String, _ query: String) {
+        let target = RequestTarget(raw)
+        #expect(target.path == path)
+        #expect(target.query == query)
+    }
+
+    @Test func queryItemsDecode() {
+        let items = RequestTarget("/a?x=1+2&y=%2F&z&&w=").queryItems
+        #expect(items.map(\.name) == ["x", "y", "z", "w"])
+        #expect(items.map(\.value) == ["1 2", "/", "", ""])
+    }
+}
