@@ -62,19 +62,36 @@ public struct ClientIPResolver: Sendable {
             guard !values.isEmpty else { continue }
             switch source {
             case .xForwardedFor:
+                // Each entry is parsed once, from the header's bytes (no intermediate strings).
                 var chain: [String] = []
-                for value in values {
-                    for entry in value.utf8.split(separator: UInt8(ascii: ",")) {
-                        let trimmed = Substring(entry).trimmedSlice
-                        if !trimmed.isEmpty { chain.append(String(trimmed)) }
+                var addresses: [IPAddress?] = []
+                chain.reserveCapacity(8)
+                addresses.reserveCapacity(8)
+                for var value in values {
+                    value.withUTF8 { bytes in
+                        var start = 0
+                        while start <= bytes.count {
+                            var end = start
+                            while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+                            var low = start
+                            var high = end
+                            while low < high, bytes[low] == UInt8(ascii: " ") || bytes[low] == UInt8(ascii: "\t") { low += 1 }
+                            while high > low, bytes[high - 1] == UInt8(ascii: " ") || bytes[high - 1] == UInt8(ascii: "\t") { high -= 1 }
+                            if low < high {
+                                let entry = UnsafeBufferPointer(rebasing: bytes[low..<high])
+                                chain.append(String(decoding: entry, as: UTF8.self))
+                                addresses.append(IPAddress.parseStripping(entry))
+                            }
+                            start = end + 1
+                        }
                     }
                 }
                 guard !chain.isEmpty else { continue }
-                return walk(chain: chain, peer: peerIP, peerText: peerText) { IPAddress(stripping: $0) }
+                return walk(chain: chain, addresses: addresses, peer: peerIP, peerText: peerText)
             case .forwarded:
                 let chain = ForwardedHeader.forValues(values)
                 guard !chain.isEmpty else { continue }
-                return walk(chain: chain, peer: peerIP, peerText: peerText) { IPAddress(stripping: $0) }
+                return walk(chain: chain, addresses: chain.map { IPAddress(stripping: $0) }, peer: peerIP, peerText: peerText)
             case .xRealIP:
                 let value = values[values.count - 1].trimmingSpaces
                 guard let ip = IPAddress(stripping: value) else {
@@ -86,10 +103,12 @@ public struct ClientIPResolver: Sendable {
         return ClientAddress(ip: peerText, peer: peerText, chain: [], verified: false)
     }
 
-    private func walk(chain: [String], peer: IPAddress, peerText: String, parse: (String) -> IPAddress?) -> ClientAddress {
+    /// nginx `real_ip_recursive on`: from the right, step left while the address is trusted.
+    /// `addresses[i]` is `chain[i]` parsed, nil when unparsable.
+    private func walk(chain: [String], addresses: [IPAddress?], peer: IPAddress, peerText: String) -> ClientAddress {
         var current = peer
-        for entry in chain.reversed() {
-            guard let ip = parse(entry) else {
+        for address in addresses.reversed() {
+            guard let ip = address else {
                 return ClientAddress(ip: current.description, peer: peerText, chain: chain, verified: false)
             }
             current = ip
