@@ -32,6 +32,28 @@ struct ServeCommand: AsyncParsableCommand {
 
         let threads = configuration.threads == 0 ? System.coreCount : configuration.threads
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let outcome: Result<Void, any Error>
+        do {
+            try await Self.runServices(configuration: configuration, group: group, registry: registry, logger: logger)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        // Everything that used the event loops is released by now (it lived in `runServices`), so
+        // nothing schedules work on them while they shut down.
+        try? await group.shutdownGracefully()
+        if case .failure(let error) = outcome {
+            if error is ExitCode { throw error }
+            logger.error("stopped with an error", metadata: ["error.message": "\(error)"])
+            throw ExitCode.failure
+        }
+        logger.info("stopped")
+    }
+
+    /// Builds the proxy, the admin listener and their helpers, and runs them until SIGTERM/SIGINT.
+    private static func runServices(
+        configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
         let upstreamAddress: SocketAddress
         do {
             upstreamAddress = try SocketAddress.makeAddressResolvingHost(configuration.upstream.url.host, port: configuration.upstream.url.port)
@@ -84,14 +106,6 @@ struct ServeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger))
-        do {
-            try await services.run()
-        } catch {
-            logger.error("stopped with an error", metadata: ["error.message": "\(error)"])
-            try? await group.shutdownGracefully()
-            throw ExitCode.failure
-        }
-        try? await group.shutdownGracefully()
-        logger.info("stopped")
+        try await services.run()
     }
 }

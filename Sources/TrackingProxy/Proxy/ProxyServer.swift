@@ -45,7 +45,14 @@ final class ProxyServer: Sendable {
         let idleTimeout = TimeAmount.nanoseconds(limits.idleTimeout.nanoseconds)
         let headTimeout = TimeAmount.nanoseconds(limits.requestHeadTimeout.nanoseconds)
         let maxConnections = limits.maxConnections
+        // The initializer captures values, never `self`: a server retained by its own accept
+        // handler would outlive the event loops it was built on.
         let quiescing = self.quiescing
+        let context = self.context
+        let openConnections = self.openConnections
+        let pools = self.pools
+        let upstreamAddress = self.upstreamAddress
+        let upstreamConfiguration = configuration.upstream
 
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -57,7 +64,7 @@ final class ProxyServer: Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { [self] channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let metrics = context.metrics
                     guard openConnections.wrappingIncrementThenLoad(ordering: .relaxed) <= maxConnections else {
@@ -67,7 +74,7 @@ final class ProxyServer: Sendable {
                         return
                     }
                     metrics.openConnections.increment()
-                    channel.closeFuture.whenComplete { [self] _ in
+                    channel.closeFuture.whenComplete { _ in
                         openConnections.wrappingDecrement(ordering: .relaxed)
                         metrics.openConnections.decrement()
                     }
@@ -84,7 +91,9 @@ final class ProxyServer: Sendable {
                     let decoder = ByteToMessageHandler(
                         HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: decoderLimits))
                     let handler = ProxyServerHandler(
-                        shared: context, pool: pool(for: channel.eventLoop), timeouts: timeouts, peer: peer,
+                        shared: context,
+                        pool: Self.pool(for: channel.eventLoop, in: pools, address: upstreamAddress, configuration: upstreamConfiguration),
+                        timeouts: timeouts, peer: peer,
                         httpHandlers: [encoder, decoder])
                     timeouts.exchange = handler
                     try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
@@ -110,6 +119,7 @@ final class ProxyServer: Sendable {
         deadline.futureResult.whenSuccess { finished.succeed() }
         try? await finished.futureResult.get()
         deadline.cancel()
+        serverChannel.withLockedValue { $0 = nil }
         for loop in group.makeIterator() {
             guard let box = pools[ObjectIdentifier(loop)] else { continue }
             try? await loop.submit { box.value?.close() }.get()
@@ -126,12 +136,16 @@ final class ProxyServer: Sendable {
         return decoderLimits
     }
 
-    private func pool(for eventLoop: any EventLoop) -> UpstreamPool {
+    /// The event loop's upstream pool, created on first use. Call on `eventLoop`.
+    private static func pool(
+        for eventLoop: any EventLoop, in pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamPool?>], address: SocketAddress,
+        configuration: UpstreamConfiguration
+    ) -> UpstreamPool {
         guard let box = pools[ObjectIdentifier(eventLoop)] else {
             preconditionFailure("a child channel runs on an event loop outside the server's group")
         }
         if let pool = box.value { return pool }
-        let pool = UpstreamPool(eventLoop: eventLoop, address: upstreamAddress, configuration: configuration.upstream)
+        let pool = UpstreamPool(eventLoop: eventLoop, address: address, configuration: configuration)
         box.value = pool
         return pool
     }
