@@ -108,6 +108,9 @@ let package = Package(
             name: "TrackingProxyTests",
             dependencies: [
                 "TrackingProxy",
+                "ActivityRules",
+                "ConfigValues",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -28,10 +28,11 @@ final class ProxyHarness {
 
     /// Starts the proxy, runs `body`, then shuts everything down, also when `body` throws.
     static func run<T>(
-        backend: Backend = .upstream, trustPeers: Bool = false, configure: (inout ProxyConfiguration) -> Void = { _ in },
+        backend: Backend = .upstream, trustPeers: Bool = false, tracker: ActivityTracker? = nil,
+        configure: (inout ProxyConfiguration) -> Void = { _ in },
         _ body: (ProxyHarness) async throws -> T
     ) async throws -> T {
-        let harness = try await start(backend: backend, trustPeers: trustPeers, configure: configure)
+        let harness = try await start(backend: backend, trustPeers: trustPeers, tracker: tracker, configure: configure)
         do {
             let result = try await body(harness)
             await harness.shutdown()
@@ -43,7 +44,7 @@ final class ProxyHarness {
     }
 
     static func start(
-        backend: Backend, trustPeers: Bool, configure: (inout ProxyConfiguration) -> Void
+        backend: Backend, trustPeers: Bool, tracker: ActivityTracker? = nil, configure: (inout ProxyConfiguration) -> Void
     ) async throws -> ProxyHarness {
         let upstream: TestUpstream?
         let upstreamPort: Int
@@ -67,15 +68,22 @@ final class ProxyHarness {
         configuration.upstream.url = UpstreamURL(host: "127.0.0.1", port: upstreamPort)
         configure(&configuration)
 
+        var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
+        if let policy = tracker?.currentPolicy {
+            // As `ServeCommand` does.
+            rewriter.strippedResponseHeaders = policy.identity.strippedResponseHeaders
+            rewriter.untrustedDroppedHeaders += policy.identity.trustedRequestHeaders
+        }
         let context = ProxyContext(
             validator: RequestHeadValidator(
                 maxHeaderBytes: configuration.client.maxHeaderBytes.bytes, maxURLBytes: configuration.client.maxURLBytes.bytes,
                 maxBodyBytes: configuration.client.maxBodyBytes?.bytes),
-            rewriter: HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil),
+            rewriter: rewriter,
             metrics: ProxyMetrics(),
             responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
             logger: .init(label: "trackingproxy.test"),
-            isTrustedPeer: { _ in trustPeers })
+            isTrustedPeer: { _ in trustPeers },
+            tracker: tracker)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let server = ProxyServer(
             configuration: configuration, upstreamAddress: try SocketAddress(ipAddress: "127.0.0.1", port: upstreamPort), group: group,
