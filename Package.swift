@@ -99,9 +99,28 @@ let package = Package(
             dependencies: ["ActivityRules", "ConfigValues"],
             swiftSettings: swiftSettings
         ),
+        // Writer rows/s against `psql \copy` (binary) of the same rows: `swift run -c release ingest-bench`.
+        .executableTarget(
+            name: "ingest-bench",
+            dependencies: [
+                "Ingest",
+                "ConfigValues",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/IngestBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest"],
+            dependencies: [
+                "Ingest",
+                "ConfigValues",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

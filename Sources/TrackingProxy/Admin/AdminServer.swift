@@ -1,11 +1,12 @@
 import ConfigValues
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
 
 /// The admin listener's routes: `GET /healthz` (process up), `GET /readyz` (upstream reachable),
-/// `GET /metrics` (Prometheus text format).
+/// `GET /metrics` (Prometheus text format), `GET /status` (the proxy, rules and ingest in words).
 ///
 /// It runs as its own Hummingbird application on its own port, so that probes and scrapes never
 /// queue behind proxied traffic.
@@ -14,6 +15,8 @@ struct AdminServer {
     var registry: PrometheusCollectorRegistry
     var probe: UpstreamProbe
     var logger: Logger
+    /// Builds the `/status` document; called per request, must not block.
+    var status: @Sendable () -> AdminStatus
 
     func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
@@ -28,6 +31,15 @@ struct AdminServer {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("status") { [status] _, _ -> Response in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let body = (try? encoder.encode(status())) ?? Data("{}".utf8)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         var adminLogger = logger
         adminLogger[metadataKey: "listener"] = "admin"

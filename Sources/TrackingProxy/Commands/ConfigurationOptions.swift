@@ -23,6 +23,12 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("trusted-proxy"), help: "A trusted proxy, CIDR or address; repeatable. Replaces tracking.trusted_proxies.")
     var trustedProxies: [String] = []
 
+    @Option(name: .customLong("database-url"), help: "PostgreSQL: a libpq conninfo string or postgresql:// URI (default: the PG* variables).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("spool-dir"), help: "Where records wait on disk while PostgreSQL is away (default spool).")
+    var spoolDir: String?
+
     @Option(name: .customLong("log-level"), help: "One of \(LogConfiguration.levels.joined(separator: ", ")) (default info).")
     var logLevel: String?
 
@@ -37,6 +43,8 @@ struct ConfigurationOptions: ParsableArguments {
         flag(adminListen, "admin-listen", ["admin", "listen"])
         flag(logLevel, "log-level", ["log", "level"])
         flag(rules, "rules", ["tracking", "rules_file"])
+        flag(databaseURL.map { "\"\($0)\"" }, "database-url", ["ingest", "database", "url"])
+        flag(spoolDir, "spool-dir", ["ingest", "spool", "dir"])
         if !trustedProxies.isEmpty {
             let list = "[" + trustedProxies.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
             result.append(ConfigurationOverride(keyPath: ["tracking", "trusted_proxies"], yaml: list, source: "flag --trusted-proxy"))

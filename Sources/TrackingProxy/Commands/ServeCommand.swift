@@ -1,5 +1,6 @@
 import ActivityRules
 import ArgumentParser
+import Ingest
 import Logging
 import Metrics
 import NIOCore
@@ -71,8 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("rules loaded", metadata: [
             "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
         ])
+        let writer = ActivityWriter(configuration: configuration.ingest, logger: logger)
         let tracker = ActivityTracker(policy: policy) { envelope in
             logger.debug("activity", metadata: envelope.logMetadata)
+            writer.record(envelope.record)
         }
         var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
         rewriter.strippedResponseHeaders = policy.identity.strippedResponseHeaders
@@ -92,14 +95,25 @@ struct ServeCommand: AsyncParsableCommand {
         let proxy = ProxyService(server: server, gracePeriod: configuration.shutdown.gracePeriod.duration) { address in
             logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])
         }
+        let startedAt = ContinuousClock.now
         let admin = AdminServer(
             listen: configuration.admin.listen, registry: registry,
             probe: UpstreamProbe(address: upstreamAddress, group: group), logger: logger
-        ).makeApplication()
+        ) {
+            let rules = tracker.currentPolicy.rules
+            return AdminStatus(
+                uptimeSeconds: Int((ContinuousClock.now - startedAt).components.seconds),
+                proxy: .init(openConnections: server.openConnectionCount, upstream: configuration.upstream.url.description),
+                rules: .init(file: rules.file, hash: rules.hash, count: rules.count),
+                ingest: writer.status())
+        }.makeApplication()
 
         let services = ServiceGroup(
             configuration: .init(
+                // Graceful shutdown runs in reverse order: the admin listener stops, the proxy drains
+                // its in-flight requests (recording their activities), then the writer flushes.
                 services: [
+                    .init(service: writer),
                     .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
                     .init(service: proxy), .init(service: admin),
                 ],

@@ -1,5 +1,6 @@
 import ActivityRules
 import ConfigValues
+import Ingest
 
 /// The whole configuration of `trackingproxy serve`, nested like the YAML file.
 ///
@@ -23,9 +24,11 @@ struct ProxyConfiguration: Codable, Sendable, Equatable {
     var threads = 0
     /// Which requests are activities, the client IP, identity and privacy (module ActivityRules).
     var tracking = TrackingConfiguration()
+    /// Where and how activities are stored: PostgreSQL, queue, batches, spool (module Ingest).
+    var ingest = IngestConfiguration()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, upstream, client, admin, shutdown, log, threads, tracking
+        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest
     }
 
     init() {}
@@ -41,6 +44,12 @@ struct ProxyConfiguration: Codable, Sendable, Equatable {
         log = try container.decodeIfPresent(LogConfiguration.self, forKey: .log) ?? defaults.log
         threads = try container.decodeIfPresent(Int.self, forKey: .threads) ?? defaults.threads
         tracking = try container.decodeIfPresent(TrackingConfiguration.self, forKey: .tracking) ?? defaults.tracking
+        ingest = try container.decodeIfPresent(IngestConfiguration.self, forKey: .ingest) ?? defaults.ingest
+        do {
+            try ingest.validate()
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .ingest, in: container, debugDescription: error.description)
+        }
         guard (0...256).contains(threads) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .threads, in: container, debugDescription: "\(threads) is out of range; use 0 (one per core) to 256")

@@ -1,0 +1,133 @@
+import Foundation
+
+extension ActivityRecord {
+    /// The largest record accepted, counting every text field: bigger records are refused so that
+    /// one record cannot fill a batch, the spool or PostgreSQL's 1 GB field limit.
+    public static let maximumTextBytes = 4 << 20
+
+    /// The longest `user_id` and `activity_type` accepted, in UTF-8 bytes: both are indexed, and
+    /// a B-tree entry must stay well under PostgreSQL's limit of about 2,700 bytes.
+    public static let maximumIndexedTextBytes = 1024
+
+    /// The earliest and latest `occurredAt` accepted; outside, the clock or the caller is wrong.
+    static let acceptedDates = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_402_300_799)
+
+    /// Checks and repairs the record so that PostgreSQL accepts it and one bad value can never
+    /// poison a batch.
+    ///
+    /// Repaired, and noted in `metadata` under `"ingest_repairs"`: NUL characters in text
+    /// (PostgreSQL's text cannot hold them) are removed; an IP address that is not an IPv4 or IPv6
+    /// literal becomes `nil` (an IPv6 zone such as `%eth0` is dropped); `\u0000` escapes in
+    /// metadata are removed. Refused with `IngestError.Code.invalidRecord`: a status outside
+    /// smallint's range, metadata that is not a JSON object, a date outside 1970...9999, text over
+    /// `maximumTextBytes`, a `user_id` or `activity_type` over `maximumIndexedTextBytes`.
+    public func validated() throws(IngestError) -> ActivityRecord {
+        guard (-32768...32767).contains(status) else {
+            throw .invalidRecord("status \(status) is outside -32768...32767 (smallint)")
+        }
+        guard Self.acceptedDates.contains(occurredAt) else {
+            throw .invalidRecord("occurred_at \(occurredAt) is outside the years 1970...9999")
+        }
+        for (column, text) in [("user_id", userID ?? ""), ("activity_type", activityType)] where text.utf8.count > Self.maximumIndexedTextBytes {
+            throw .invalidRecord("\(column) is \(text.utf8.count) bytes long, more than \(Self.maximumIndexedTextBytes)")
+        }
+        var record = self
+        var repairs: [String] = []
+        record.repairText(&repairs)
+        record.repairAddresses(&repairs)
+        guard record.textBytes <= Self.maximumTextBytes else {
+            throw .invalidRecord("the record holds \(record.textBytes) bytes of text, more than \(Self.maximumTextBytes)")
+        }
+        try record.repairMetadata(noting: repairs)
+        return record
+    }
+
+    var textBytes: Int {
+        var total = activityType.utf8.count + description.utf8.count + method.utf8.count + path.utf8.count
+        total += metadataJSON.utf8.count + ruleID.utf8.count
+        for text in [userID, ipAddress, userAgent, requestID, peerAddress, forwardedChain] { total += text?.utf8.count ?? 0 }
+        return total
+    }
+
+    private mutating func repairText(_ repairs: inout [String]) {
+        func strip(_ text: inout String, _ column: String) {
+            guard text.utf8.contains(0) else { return }
+            text.removeAll { $0 == "\u{0}" }
+            repairs.append("\(column): NUL characters removed")
+        }
+        func strip(_ text: inout String?, _ column: String) {
+            guard var value = text else { return }
+            strip(&value, column)
+            text = value
+        }
+        strip(&userID, "user_id")
+        strip(&activityType, "activity_type")
+        strip(&description, "description")
+        strip(&method, "method")
+        strip(&path, "path")
+        strip(&ipAddress, "ip_address")
+        strip(&userAgent, "user_agent")
+        strip(&requestID, "request_id")
+        strip(&peerAddress, "peer_address")
+        strip(&forwardedChain, "forwarded_chain")
+        strip(&ruleID, "rule_id")
+    }
+
+    private mutating func repairAddresses(_ repairs: inout [String]) {
+        func repair(_ address: inout String?, _ column: String) {
+            guard let text = address else { return }
+            if InetAddress(text) != nil { return }
+            if let percent = text.firstIndex(of: "%"), InetAddress(String(text[..<percent])) != nil {
+                address = String(text[..<percent])
+                repairs.append("\(column): IPv6 zone removed")
+                return
+            }
+            address = nil
+            repairs.append("\(column): not an IP address: \(text.prefix(64))")
+        }
+        repair(&ipAddress, "ip_address")
+        repair(&peerAddress, "peer_address")
+    }
+
+    private mutating func repairMetadata(noting repairs: [String]) throws(IngestError) {
+        let syntax = JSONSyntax.check(metadataJSON)
+        guard syntax.isObject else {
+            throw .invalidRecord("metadata is not a JSON object")
+        }
+        let hasNulEscape = syntax.hasEscapesJSONBRefuses
+        guard hasNulEscape || !repairs.isEmpty else { return }
+        // The slow path, for records that need a repair: rebuild the object with Foundation.
+        guard let object = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)),
+              var dictionary = object as? [String: Any]
+        else {
+            throw .invalidRecord("metadata could not be read back as a JSON object")
+        }
+        var notes = repairs
+        if hasNulEscape {
+            dictionary = Self.removingNul(dictionary) as? [String: Any] ?? [:]
+            notes.append("metadata: NUL characters or unpaired surrogates removed")
+        }
+        dictionary["ingest_repairs"] = notes
+        guard let data = try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys]),
+              let text = String(data: data, encoding: .utf8)
+        else {
+            throw .invalidRecord("metadata could not be written back as JSON")
+        }
+        metadataJSON = text
+    }
+
+    private static func removingNul(_ value: Any) -> Any {
+        switch value {
+        case let text as String:
+            return text.replacingOccurrences(of: "\u{0}", with: "")
+        case let array as [Any]:
+            return array.map(removingNul)
+        case let dictionary as [String: Any]:
+            var result: [String: Any] = [:]
+            for (key, element) in dictionary { result[key.replacingOccurrences(of: "\u{0}", with: "")] = removingNul(element) }
+            return result
+        default:
+            return value
+        }
+    }
+}

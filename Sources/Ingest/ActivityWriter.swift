@@ -1,0 +1,109 @@
+import ConfigValues
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Takes activity records from the request path and stores them in PostgreSQL, in batches,
+/// without ever making the request path wait; spools them to disk while PostgreSQL is away.
+///
+/// Run it as a `Service` (in the same `ServiceGroup` as the proxy, started before it). `record(_:)`
+/// may be called from any thread, before `run()` starts too. On graceful shutdown the queue is
+/// written to PostgreSQL within `shutdown_flush_timeout` and whatever remains is spooled; on
+/// cancellation everything still in memory is spooled at once.
+public final class ActivityWriter: Service, Sendable {
+    /// What `record(_:)` did with a record.
+    public enum Acceptance: Sendable, Equatable {
+        /// In the in-memory queue, on its way to PostgreSQL.
+        case queued
+        /// The queue was full: handed to the spool.
+        case spooled
+        /// Not stored; counted under `ingest_dropped_total{reason}` and logged (rate-limited).
+        case dropped(DropReason)
+    }
+
+    let configuration: IngestConfiguration
+    let logger: Logger
+    let metrics = IngestMetrics()
+    let shared: Mutex<WriterState>
+    let spoolBox = Mutex<Spool?>(nil)
+
+    /// Makes a writer; nothing is opened until `run()`.
+    public init(configuration: IngestConfiguration, logger: Logger) {
+        precondition(configuration.queue.capacity > 0, "queue.capacity is at least 1")
+        precondition(configuration.batch.size > 0, "batch.size is at least 1")
+        self.configuration = configuration
+        self.logger = logger
+        self.shared = Mutex(WriterState())
+    }
+
+    /// Hands a record to the writer. Never blocks on I/O and never suspends: it validates the
+    /// record (`ActivityRecord.validated()`), then appends it to the bounded in-memory queue, or,
+    /// when the queue is full, to the spool's hand-off list; past that it is dropped and counted.
+    @discardableResult
+    public func record(_ record: ActivityRecord) -> Acceptance {
+        let validated: ActivityRecord
+        do {
+            validated = try record.validated()
+        } catch {
+            noteDropped(.invalid, count: 1, detail: error.message)
+            return .dropped(.invalid)
+        }
+        return enqueue(validated)
+    }
+
+    /// Queues a record that is already valid (the spool and tests use it directly).
+    func enqueue(_ record: ActivityRecord) -> Acceptance {
+        let now = ContinuousClock.now
+        let capacity = configuration.queue.capacity
+        let acceptance = shared.withLock { state -> Acceptance in
+            if state.stopped { return .dropped(.stopped) }
+            if state.queue.count < capacity {
+                state.queue.append(WriterState.Queued(record: record, enqueued: now))
+                return .queued
+            }
+            if state.overflow.count < capacity {
+                state.overflow.append(record)
+                return .spooled
+            }
+            return .dropped(.queueFull)
+        }
+        if case .dropped(let reason) = acceptance { noteDropped(reason, count: 1, detail: nil) }
+        return acceptance
+    }
+
+    /// A snapshot for the admin `/status` JSON.
+    public func status() -> IngestStatus {
+        let spool = spoolBox.withLock { $0?.stats } ?? Spool.Stats()
+        return shared.withLock { state in
+            IngestStatus(
+                state: state.phase.words(spoolRecords: spool.pendingRecords),
+                databaseReachable: state.phase.isReachable,
+                queueDepth: state.queue.count + state.overflow.count,
+                spoolBytes: spool.bytes,
+                spoolRecords: spool.pendingRecords,
+                lastWrite: state.lastWrite,
+                rowsWritten: state.rowsWritten,
+                dropped: state.dropped,
+                deadLettered: state.deadLettered
+            )
+        }
+    }
+
+    /// Counts dropped records (metric by reason, status) and logs at a limited rate.
+    func noteDropped(_ reason: DropReason, count: Int, detail: String?) {
+        guard count > 0 else { return }
+        metrics.dropped(reason, count: count)
+        let now = ContinuousClock.now
+        let represented = shared.withLock { state -> Int? in
+            state.dropped += count
+            return state.dropLog.event(at: now)
+        }
+        if let represented {
+            var metadata: Logger.Metadata = ["ingest.drop.reason": "\(reason.rawValue)", "ingest.drop.count": "\(count)", "ingest.drop.events_since_last_log": "\(represented)"]
+            if let detail { metadata["error.message"] = "\(detail)" }
+            logger.warning("activity records dropped", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import ConfigValues
+
+/// The `ingest` part of the configuration file: PostgreSQL, the in-memory queue, batching, retries,
+/// the disk spool and shutdown.
+///
+/// Every field has a default, so an empty section is valid. Decoding reads only the keys listed in
+/// each `CodingKeys`; encoding writes every one of them (a `nil` URL as `null`), so the caller can
+/// find unknown keys by re-encoding and comparing key sets, and print the effective configuration
+/// (the URL is a `Secret` and prints redacted).
+public struct IngestConfiguration: Codable, Sendable, Equatable {
+    /// `database`: where and how to connect.
+    public var database = Database()
+    /// `queue`: the in-memory queue between the request path and the writer.
+    public var queue = Queue()
+    /// `batch`: when a batch is written.
+    public var batch = Batch()
+    /// `retry`: reconnecting while PostgreSQL is unreachable.
+    public var retry = Retry()
+    /// `spool`: the disk spool used while PostgreSQL is unreachable or the queue is full.
+    public var spool = SpoolConfiguration()
+    /// `shutdown_flush_timeout`: how long a graceful stop may spend writing the queue to PostgreSQL
+    /// before spooling the rest. Default `5s`.
+    public var shutdownFlushTimeout = ConfigDuration.seconds(5)
+
+    public init() {}
+
+    /// Checks the values Codable cannot: every problem, with its key path under `ingest`.
+    /// Call it after decoding; `ActivityWriter.init` requires a valid configuration.
+    public func validate() throws(IngestError) {
+        var problems: [String] = []
+        if queue.capacity < 1 { problems.append("queue.capacity is \(queue.capacity); it must be at least 1") }
+        if batch.size < 1 { problems.append("batch.size is \(batch.size); it must be at least 1") }
+        if batch.maxAge.nanoseconds == 0 { problems.append("batch.max_age is 0; it must be more, e.g. \"200ms\"") }
+        if retry.initialBackoff.nanoseconds == 0 { problems.append("retry.initial_backoff is 0; it must be more, e.g. \"250ms\"") }
+        if retry.maxBackoff < retry.initialBackoff { problems.append("retry.max_backoff (\(retry.maxBackoff)) is shorter than retry.initial_backoff (\(retry.initialBackoff))") }
+        if spool.dir.isEmpty { problems.append("spool.dir is empty; name a directory") }
+        if spool.segmentBytes.bytes < 4096 { problems.append("spool.segment_bytes is \(spool.segmentBytes); it must be at least 4KiB") }
+        if spool.maxBytes < spool.segmentBytes { problems.append("spool.max_bytes (\(spool.maxBytes)) is smaller than spool.segment_bytes (\(spool.segmentBytes))") }
+        if spool.syncInterval.nanoseconds == 0 { problems.append("spool.sync_interval is 0; it must be more, e.g. \"1s\"") }
+        guard problems.isEmpty else {
+            throw IngestError(
+                code: .configuration, operation: "read configuration", message: problems.joined(separator: "; "),
+                advice: "Fix these keys in the ingest section of the configuration file."
+            )
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case database, queue, batch, retry, spool
+        case shutdownFlushTimeout = "shutdown_flush_timeout"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = Self()
+        database = try container.decodeIfPresent(Database.self, forKey: .database) ?? defaults.database
+        queue = try container.decodeIfPresent(Queue.self, forKey: .queue) ?? defaults.queue
+        batch = try container.decodeIfPresent(Batch.self, forKey: .batch) ?? defaults.batch
+        retry = try container.decodeIfPresent(Retry.self, forKey: .retry) ?? defaults.retry
+        spool = try container.decodeIfPresent(SpoolConfiguration.self, forKey: .spool) ?? defaults.spool
+        shutdownFlushTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownFlushTimeout) ?? defaults.shutdownFlushTimeout
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(database, forKey: .database)
+        try container.encode(queue, forKey: .queue)
+        try container.encode(batch, forKey: .batch)
+        try container.encode(retry, forKey: .retry)
+        try container.encode(spool, forKey: .spool)
+        try container.encode(shutdownFlushTimeout, forKey: .shutdownFlushTimeout)
+    }
+}
+
+extension IngestConfiguration {
+    /// `database`: where and how to connect.
+    public struct Database: Codable, Sendable, Equatable {
+        /// `url`: a libpq conninfo string (`host=db dbname=app`) or URI (`postgresql://u@h1,h2/app?target_session_attrs=read-write`).
+        /// Default `null`: libpq's `PG*` environment variables and `~/.pgpass` decide.
+        public var url: Secret?
+        /// `migrate_on_start`: run the schema migrations before writing. Default `true`.
+        public var migrateOnStart = true
+        /// `synchronous_commit`: the writer session's `synchronous_commit`. Default `off`: the spool
+        /// covers the short window in which a committed batch is not yet on disk.
+        public var synchronousCommit = SynchronousCommit.off
+        /// `connect_timeout`: how long one connection attempt may take. Default `5s`.
+        public var connectTimeout = ConfigDuration.seconds(5)
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case url
+            case migrateOnStart = "migrate_on_start"
+            case synchronousCommit = "synchronous_commit"
+            case connectTimeout = "connect_timeout"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Self()
+            url = try container.decodeIfPresent(Secret.self, forKey: .url)
+            migrateOnStart = try container.decodeIfPresent(Bool.self, forKey: .migrateOnStart) ?? defaults.migrateOnStart
+            synchronousCommit = try container.decodeIfPresent(SynchronousCommit.self, forKey: .synchronousCommit) ?? defaults.synchronousCommit
+            connectTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .connectTimeout) ?? defaults.connectTimeout
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(url, forKey: .url)
+            try container.encode(migrateOnStart, forKey: .migrateOnStart)
+            try container.encode(synchronousCommit, forKey: .synchronousCommit)
+            try container.encode(connectTimeout, forKey: .connectTimeout)
+        }
+    }
+
+    /// PostgreSQL's `synchronous_commit` values.
+    public enum SynchronousCommit: String, Codable, Sendable, CaseIterable {
+        case on, off, local
+        case remoteWrite = "remote_write"
+        case remoteApply = "remote_apply"
+    }
+
+    /// `queue`: the in-memory queue between the request path and the writer.
+    public struct Queue: Codable, Sendable, Equatable {
+        /// `capacity`: records held in memory; past it, records go to the spool. Default `10000`.
+        public var capacity = 10_000
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case capacity }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            capacity = try container.decodeIfPresent(Int.self, forKey: .capacity) ?? Self().capacity
+        }
+    }
+
+    /// `batch`: a batch is written when it has `size` records or its oldest record is `max_age` old.
+    public struct Batch: Codable, Sendable, Equatable {
+        /// `size`: the most records in one batch. Default `500`.
+        public var size = 500
+        /// `max_age`: the longest a record waits for its batch to fill. Default `200ms`.
+        public var maxAge = ConfigDuration.milliseconds(200)
+        /// `direct_copy`: copy a batch from the queue straight into `activity` on its first
+        /// attempt (its ids are new; should one exist, the batch falls back to the staging table).
+        /// `false`: every batch goes through the staging table. Spool replays always do. Default `true`.
+        public var directCopy = true
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case size
+            case maxAge = "max_age"
+            case directCopy = "direct_copy"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Self()
+            size = try container.decodeIfPresent(Int.self, forKey: .size) ?? defaults.size
+            maxAge = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxAge) ?? defaults.maxAge
+            directCopy = try container.decodeIfPresent(Bool.self, forKey: .directCopy) ?? defaults.directCopy
+        }
+    }
+
+    /// `retry`: exponential backoff with jitter between connection attempts.
+    public struct Retry: Codable, Sendable, Equatable {
+        /// `initial_backoff`: the first delay. Default `250ms`.
+        public var initialBackoff = ConfigDuration.milliseconds(250)
+        /// `max_backoff`: the longest delay. Default `30s`.
+        public var maxBackoff = ConfigDuration.seconds(30)
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case initialBackoff = "initial_backoff"
+            case maxBackoff = "max_backoff"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Self()
+            initialBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff) ?? defaults.initialBackoff
+            maxBackoff = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? defaults.maxBackoff
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import NIOCore
+
+/// The writer's state shared between the request path and the writer's tasks, behind a `Mutex`.
+/// Every access is short: no I/O, no suspension while it is held.
+struct WriterState: Sendable {
+    struct Queued: Sendable {
+        var record: ActivityRecord
+        var enqueued: ContinuousClock.Instant
+    }
+
+    /// Records on their way to PostgreSQL, oldest first. Bounded by `queue.capacity`.
+    var queue = CircularBuffer<Queued>()
+    /// Records that found the queue full, on their way to the spool. Bounded by `queue.capacity`.
+    var overflow: [ActivityRecord] = []
+    var phase = Phase.starting
+    var lastWrite: Date?
+    var rowsWritten = 0
+    var dropped = 0
+    var deadLettered = 0
+    /// Graceful shutdown was requested: flush, then stop.
+    var shuttingDown = false
+    /// The writer stopped: `record(_:)` drops (reason `stopped`).
+    var stopped = false
+    var dropLog = RateLimitedLog()
+
+    /// Takes the next batch: when `force`, or when `size` records wait, or the oldest waited `maxAge`.
+    mutating func takeBatch(size: Int, maxAge: Duration, now: ContinuousClock.Instant, force: Bool) -> [ActivityRecord]? {
+        guard let oldest = queue.first else { return nil }
+        guard force || queue.count >= size || now - oldest.enqueued >= maxAge else { return nil }
+        let count = min(size, queue.count)
+        var batch: [ActivityRecord] = []
+        batch.reserveCapacity(count)
+        for _ in 0..<count { batch.append(queue.removeFirst().record) }
+        return batch
+    }
+
+    /// Empties the overflow, and the queue too when `includingQueue`, for the spool.
+    mutating func takeForSpool(includingQueue: Bool) -> [ActivityRecord] {
+        var records = overflow
+        overflow.removeAll(keepingCapacity: true)
+        if includingQueue {
+            records.append(contentsOf: queue.map(\.record))
+            queue.removeAll(keepingCapacity: true)
+        }
+        return records
+    }
+}
+
+/// The writer's connection state, in words for `/status`.
+enum Phase: Sendable, Equatable {
+    case starting
+    case writing
+    case unreachable(since: Date, reason: String)
+    case stopped
+
+    var isReachable: Bool {
+        switch self {
+        case .writing: true
+        case .starting, .unreachable, .stopped: false
+        }
+    }
+
+    func words(spoolRecords: Int) -> String {
+        switch self {
+        case .starting:
+            return "starting: connecting to the database"
+        case .writing:
+            return spoolRecords > 0 ? "writing; replaying the spool (\(spoolRecords) records waiting)" : "writing"
+        case .unreachable(let since, let reason):
+            return "spooling: database unreachable since \(since.formatted(.iso8601)) (\(reason))"
+        case .stopped:
+            return "stopped"
+        }
+    }
+}

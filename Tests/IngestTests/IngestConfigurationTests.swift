@@ -1,0 +1,88 @@
+import ConfigValues
+import Foundation
+import Testing
+@testable import Ingest
+
+@Suite struct IngestConfigurationTests {
+    @Test func emptyObjectGivesDefaults() throws {
+        let configuration = try JSONDecoder().decode(IngestConfiguration.self, from: Data("{}".utf8))
+        #expect(configuration == IngestConfiguration())
+        #expect(configuration.batch.size == 500)
+        #expect(configuration.batch.maxAge == .milliseconds(200))
+        #expect(configuration.database.synchronousCommit == .off)
+        #expect(configuration.spool.whenFull == .dropNewest)
+        #expect(configuration.spool.syncInterval == .seconds(1))
+    }
+
+    @Test func readsSnakeCaseKeys() throws {
+        let json = """
+            {"database": {"url": "postgresql://app:secret@db1,db2/app?target_session_attrs=read-write", "synchronous_commit": "on",
+                          "migrate_on_start": false, "connect_timeout": "3s"},
+             "queue": {"capacity": 42}, "batch": {"size": 10, "max_age": "50ms"},
+             "retry": {"initial_backoff": "1s", "max_backoff": "1m"},
+             "spool": {"dir": "/tmp/s", "sync_interval": "250ms", "max_bytes": "2GiB", "segment_bytes": "1MiB", "when_full": "drop_oldest"},
+             "shutdown_flush_timeout": "9s"}
+            """
+        let configuration = try JSONDecoder().decode(IngestConfiguration.self, from: Data(json.utf8))
+        #expect(configuration.database.url?.value.hasPrefix("postgresql://app:secret@") == true)
+        #expect(configuration.database.synchronousCommit == .on)
+        #expect(!configuration.database.migrateOnStart)
+        #expect(configuration.queue.capacity == 42)
+        #expect(configuration.batch.maxAge == .milliseconds(50))
+        #expect(configuration.retry.maxBackoff == .seconds(60))
+        #expect(configuration.spool.maxBytes == ByteSize(bytes: 2 << 30))
+        #expect(configuration.spool.whenFull == .dropOldest)
+        #expect(configuration.shutdownFlushTimeout == .seconds(9))
+    }
+
+    /// The lead finds unknown keys by re-encoding: every decoded key must be encoded, at every level.
+    @Test func encodesEveryKeyItDecodes() throws {
+        let data = try JSONEncoder().encode(IngestConfiguration())
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(object.keys) == Set(IngestConfiguration.CodingKeys.allCases.map(\.rawValue)))
+        let sections: [(String, [String])] = [
+            ("database", IngestConfiguration.Database.CodingKeys.allCases.map(\.rawValue)),
+            ("queue", IngestConfiguration.Queue.CodingKeys.allCases.map(\.rawValue)),
+            ("batch", IngestConfiguration.Batch.CodingKeys.allCases.map(\.rawValue)),
+            ("retry", IngestConfiguration.Retry.CodingKeys.allCases.map(\.rawValue)),
+            ("spool", SpoolConfiguration.CodingKeys.allCases.map(\.rawValue)),
+        ]
+        for (name, keys) in sections {
+            let section = try #require(object[name] as? [String: Any])
+            #expect(Set(section.keys) == Set(keys), "section \(name)")
+        }
+    }
+
+    @Test func validateNamesEveryBadKey() {
+        var configuration = IngestConfiguration()
+        #expect(throws: Never.self) { try configuration.validate() }
+        configuration.batch.size = 0
+        configuration.spool.maxBytes = ByteSize(bytes: 10)
+        do {
+            try configuration.validate()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .configuration)
+            #expect(error.message.contains("batch.size is 0"))
+            #expect(error.message.contains("spool.max_bytes"))
+        }
+    }
+
+    @Test func urlIsRedactedWhenEncoded() throws {
+        var configuration = IngestConfiguration()
+        configuration.database.url = Secret("postgresql://app:hunter2@db/app")
+        let text = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        #expect(!text.contains("hunter2"))
+    }
+
+    @Test(arguments: [
+        ("postgresql://app:hunter2@db1:5432,db2/app?target_session_attrs=read-write", "postgresql://app:***@db1:5432,db2/app?target_session_attrs=read-write"),
+        ("postgres://app@db/app?password=hunter2&sslmode=require", "postgres://app@db/app?password=***&sslmode=require"),
+        ("host=db password=hunter2 dbname=app", "host=db password=*** dbname=app"),
+        ("host=db password = 'hunter 2' dbname=app", "host=db password = *** dbname=app"),
+        ("host=db dbname=app", "host=db dbname=app"),
+    ])
+    func redactsPasswords(url: String, expected: String) {
+        #expect(DatabaseURL.redacted(url) == expected)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import Testing
+@testable import Ingest
+
+@Suite struct RecordTests {
+    @Test func uuidV7HasVersionVariantAndTime() {
+        let date = Date(timeIntervalSince1970: 1_790_000_000.123)
+        let id = ActivityRecord.makeID(at: date)
+        let bytes = withUnsafeBytes(of: id.uuid) { Array($0) }
+        #expect(bytes[6] >> 4 == 7)
+        #expect(bytes[8] >> 6 == 0b10)
+        let milliseconds = bytes[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(milliseconds == 1_790_000_000_123)
+        #expect(ActivityRecord.makeID(at: date) != id)
+    }
+
+    @Test func crc32MatchesTheStandardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+    }
+
+    @Test func copyTupleRoundTrips() throws {
+        var record = makeRecord(3, metadata: #"{"é": "ü", "n": [1, 2]}"#)
+        record.userID = nil
+        record.description = "Zoë 🚀 \u{10FFFF}"
+        record.peerAddress = "::ffff:192.0.2.1"
+        var buffer = ByteBuffer()
+        BinaryCopyFormat.writeTuple(record, into: &buffer)
+        let decoded = try #require(BinaryCopyFormat.readTuple(from: &buffer))
+        #expect(buffer.readableBytes == 0)
+        #expect(decoded.id == record.id)
+        #expect(abs(decoded.occurredAt.timeIntervalSince(record.occurredAt)) < 0.000_001)
+        #expect(decoded.userID == nil)
+        #expect(decoded.description == record.description)
+        #expect(decoded.ipAddress == record.ipAddress)
+        #expect(decoded.peerAddress == "::ffff:192.0.2.1")
+        #expect(decoded.metadataJSON == record.metadataJSON)
+        #expect(decoded.durationMs == record.durationMs)
+        #expect(decoded.ipVerified == record.ipVerified)
+    }
+
+    static func change(_ name: String, _ r: inout ActivityRecord) {
+        switch name {
+        case "NUL in text is removed": r.description = "a\u{0}b"
+        case "bad IP is nulled": r.ipAddress = "999.1.1.1"
+        case "IPv6 zone is dropped": r.peerAddress = "fe80::1%eth0"
+        case "NUL escape in metadata is removed": r.metadataJSON = #"{"a": "x\u0000y"}"#
+        case "status above smallint": r.status = 40_000
+        case "metadata array": r.metadataJSON = "[1]"
+        case "metadata not JSON": r.metadataJSON = "{nope"
+        case "date before 1970": r.occurredAt = Date(timeIntervalSince1970: -10)
+        case "huge user_id": r.userID = String(repeating: "u", count: 5_000)
+        default: Issue.record("unknown case \(name)")
+        }
+    }
+
+    @Test(arguments: [
+        ("NUL in text is removed", true), ("bad IP is nulled", true), ("IPv6 zone is dropped", true),
+        ("NUL escape in metadata is removed", true), ("status above smallint", false), ("metadata array", false),
+        ("metadata not JSON", false), ("date before 1970", false), ("huge user_id", false),
+    ])
+    func validation(name: String, accepted: Bool) throws {
+        var record = makeRecord(1)
+        Self.change(name, &record)
+        if accepted {
+            let repaired = try record.validated()
+            #expect(!repaired.description.contains("\u{0}"), "\(name)")
+            #expect(repaired.metadataJSON.contains("ingest_repairs"), "\(name)")
+            #expect(!repaired.metadataJSON.contains("\\u0000"), "\(name)")
+            if name == "bad IP is nulled" { #expect(repaired.ipAddress == nil) }
+            if name == "IPv6 zone is dropped" { #expect(repaired.peerAddress == "fe80::1") }
+        } else {
+            #expect(throws: IngestError.self, "\(name)") { try record.validated() }
+        }
+    }
+
+    @Test func validRecordIsUnchanged() throws {
+        let record = makeRecord(2)
+        #expect(try record.validated() == record)
+    }
+}
