@@ -18,7 +18,7 @@ build: deps
 	swift build
 
 release: deps
-	swift build -c release --product trackingproxy
+	swift build -c release --product trackingproxy --scratch-path .build-release
 
 test: deps
 	scripts/test.sh
@@ -31,4 +31,4 @@ bench:
 	bench/proxy.sh
 
 clean:
-	rm -rf .build .run
+	rm -rf .build .build-release .run

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# `make run`: the proxy on local defaults in front of the demo reports app.
+# `make run`: the proxy on local defaults in front of the demo reports app, recording into a local
+# throwaway PostgreSQL.
 #   demo app   http://127.0.0.1:8000   (demo/reports_app.py)
 #   proxy      http://127.0.0.1:8080   (call this one)
-#   admin      http://127.0.0.1:9090   (/healthz, /readyz, /metrics)
-# Sends a few sample requests, shows what happened, then keeps running until Ctrl-C.
+#   admin      http://127.0.0.1:9090   (/healthz, /readyz, /metrics, /status)
+#   database   .pgdata/ (scripts/pg.sh; `. .pgdata/env` then `psql` to look)
+# Sends a few sample requests, shows the rows they became, then keeps running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .run
-BIN=.build/release/trackingproxy
+BIN=.build-release/release/trackingproxy
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  scripts/pg.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT INT TERM
 
@@ -20,11 +23,16 @@ wait_for() { # url
   echo "gave up waiting for $1" >&2; return 1
 }
 
+scripts/pg.sh start
+# shellcheck disable=SC1091
+source .pgdata/env
+"$BIN" db migrate --config config/trackingproxy.yaml
+
 python3 demo/reports_app.py --port 8000 > .run/demo-app.log 2>&1 &
 pids+=($!)
 wait_for http://127.0.0.1:8000/health/
 
-"$BIN" serve --config config/trackingproxy.yaml 2> .run/trackingproxy.log &
+"$BIN" serve --config config/trackingproxy.yaml --spool-dir .run/spool 2> .run/trackingproxy.log &
 pids+=($!)
 wait_for http://127.0.0.1:9090/healthz
 
@@ -39,7 +47,10 @@ curl -fsS -o /dev/null -w "POST /api/v1/reports/$id/share/ -> %{http_code}\n" -X
 printf 'name,value\na,1\nb,2\n' > .run/sample.csv
 curl -fsS -o /dev/null -w "POST /api/v1/reports/upload/ -> %{http_code}\n" -H 'X-Demo-User: carol' -F "file=@.run/sample.csv" http://127.0.0.1:8080/api/v1/reports/upload/
 curl -fsS -o /dev/null -w "GET  /health/ -> %{http_code}\n" http://127.0.0.1:8080/health/
+sleep 0.5  # one batch age (ingest.batch.max_age is 200ms)
 echo
+echo "== the rows they became (table activity)"
+psql -X -P pager=off -c "SELECT to_char(occurred_at, 'HH24:MI:SS.MS') AS at, user_id, activity_type, description, ip_address, status, rule_id FROM activity ORDER BY occurred_at DESC LIMIT 10"
 echo "== proxy metrics (http://127.0.0.1:9090/metrics)"
 curl -fsS http://127.0.0.1:9090/metrics | grep -E '^trackingproxy_requests_total\{.*\} [1-9]' || true
 echo
@@ -48,6 +59,8 @@ The proxy is running. Try:
   curl -i http://127.0.0.1:8080/api/v1/analytics/dashboard/
   curl -i -X POST -H 'Content-Type: application/json' -d '{"name":"Contoso"}' http://127.0.0.1:8080/api/v1/clients/
   curl -s http://127.0.0.1:9090/metrics | grep trackingproxy_
+  curl -s http://127.0.0.1:9090/status
+  . .pgdata/env && psql -c 'SELECT * FROM user_activity ORDER BY "timestamp" DESC LIMIT 5'
 Logs: .run/trackingproxy.log, .run/demo-app.log. Ctrl-C stops everything.
 EOT
 wait "${pids[1]}"
