@@ -124,6 +124,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AnalyticsTests",
+            dependencies: [
+                "TrackingProxy",
+                "Ingest",
+                "ConfigValues",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TrackingProxyTests",
             dependencies: [
                 "TrackingProxy",

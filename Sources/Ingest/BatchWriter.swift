@@ -83,12 +83,10 @@ final class BatchWriter: @unchecked Sendable {
         BinaryCopyFormat.writeTrailer(into: &buffer)
         let columns = BinaryCopyFormat.columnList
         if direct && !durable {
-            // One statement, its own transaction: nothing to roll back on failure. When every row
-            // falls in one month (the usual case), copy into that partition itself: PostgreSQL
-            // then skips routing each row through the partitioned table.
-            let months = Set(records.map { MonthPartition(containing: $0.occurredAt) })
-            let table = months.count == 1 ? months.first!.name : "activity"
-            try session.copyIn("COPY \(table) (\(columns)) FROM STDIN (FORMAT binary)", data: buffer, operation: "copy batch")
+            // One statement, its own transaction: nothing to roll back on failure. Always into the
+            // partitioned table itself, never straight into a month's partition: the statement
+            // triggers that keep `activity_hourly` exact fire only for statements on `activity`.
+            try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", data: buffer, operation: "copy batch")
             return
         }
         do {

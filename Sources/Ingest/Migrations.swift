@@ -52,5 +52,6 @@ extension Migration {
             COMMENT ON TABLE activity_dead_letter IS 'Rows PostgreSQL refused: the record as JSON text, the SQLSTATE and the error. Never retried automatically.';
             CREATE INDEX activity_dead_letter_failed_at_idx ON activity_dead_letter (failed_at);
             """),
+        analyticsRollup,
     ]
 }

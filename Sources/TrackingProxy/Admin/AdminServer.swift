@@ -6,7 +6,8 @@ import NIOCore
 import Prometheus
 
 /// The admin listener's routes: `GET /healthz` (process up), `GET /readyz` (upstream reachable),
-/// `GET /metrics` (Prometheus text format), `GET /status` (the proxy, rules and ingest in words).
+/// `GET /metrics` (Prometheus text format), `GET /status` (the proxy, rules and ingest in words),
+/// and the analysts' `/api/v1/analytics/…` and `/dashboard`.
 ///
 /// It runs as its own Hummingbird application on its own port, so that probes and scrapes never
 /// queue behind proxied traffic.
@@ -17,6 +18,8 @@ struct AdminServer {
     var logger: Logger
     /// Builds the `/status` document; called per request, must not block.
     var status: @Sendable () -> AdminStatus
+    /// The analysts' API and dashboard, mounted beside the operators' routes.
+    var analytics: AnalyticsAPI?
 
     func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
@@ -41,6 +44,7 @@ struct AdminServer {
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+        if let analytics { addAnalyticsRoutes(to: router, api: analytics) }
         var adminLogger = logger
         adminLogger[metadataKey: "listener"] = "admin"
         return Application(

@@ -96,7 +96,18 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])
         }
         let startedAt = ContinuousClock.now
-        let admin = AdminServer(
+        let analyticsPool = ConnectionPool(url: configuration.ingest.database.url, logger: logger)
+        let metrics = context.metrics
+        let analytics = AnalyticsAPI(
+            configuration: configuration.analytics, pool: analyticsPool,
+            runtimeFigures: {
+                let ingest = writer.status()
+                return RuntimeFigures(
+                    queueDepth: ingest.queueDepth, spoolBytes: Int64(ingest.spoolBytes), errorRate: metrics.errorRate,
+                    uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds))
+            },
+            logger: logger)
+        var admin = AdminServer(
             listen: configuration.admin.listen, registry: registry,
             probe: UpstreamProbe(address: upstreamAddress, group: group), logger: logger
         ) {
@@ -106,8 +117,14 @@ struct ServeCommand: AsyncParsableCommand {
                 proxy: .init(openConnections: server.openConnectionCount, upstream: configuration.upstream.url.description),
                 rules: .init(file: rules.file, hash: rules.hash, count: rules.count),
                 ingest: writer.status())
-        }.makeApplication()
+        }
+        admin.analytics = analytics
+        let adminApplication = admin.makeApplication()
 
+        // Daily pruning, when `retention.days` is set.
+        let retention: [ServiceGroupConfiguration.ServiceConfiguration] =
+            configuration.retention.days == nil
+            ? [] : [.init(service: RetentionService(configuration: configuration.retention, databaseURL: configuration.ingest.database.url, logger: logger))]
         let services = ServiceGroup(
             configuration: .init(
                 // Graceful shutdown runs in reverse order: the admin listener stops, the proxy drains
@@ -115,11 +132,18 @@ struct ServeCommand: AsyncParsableCommand {
                 services: [
                     .init(service: writer),
                     .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
-                    .init(service: proxy), .init(service: admin),
+                ] + retention + [
+                    .init(service: proxy), .init(service: adminApplication),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger))
-        try await services.run()
+        do {
+            try await services.run()
+        } catch {
+            await analyticsPool.close()
+            throw error
+        }
+        await analyticsPool.close()
     }
 }

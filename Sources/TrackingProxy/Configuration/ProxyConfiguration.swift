@@ -26,9 +26,13 @@ struct ProxyConfiguration: Codable, Sendable, Equatable {
     var tracking = TrackingConfiguration()
     /// Where and how activities are stored: PostgreSQL, queue, batches, spool (module Ingest).
     var ingest = IngestConfiguration()
+    /// Who may read activities through the admin listener's analytics API and dashboard.
+    var analytics = AnalyticsConfiguration()
+    /// How long activities are kept (`serve` prunes daily when `retention.days` is set).
+    var retention = RetentionConfiguration()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest
+        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest, analytics, retention
     }
 
     init() {}
@@ -49,6 +53,13 @@ struct ProxyConfiguration: Codable, Sendable, Equatable {
             try ingest.validate()
         } catch {
             throw DecodingError.dataCorruptedError(forKey: .ingest, in: container, debugDescription: error.description)
+        }
+        analytics = try container.decodeIfPresent(AnalyticsConfiguration.self, forKey: .analytics) ?? defaults.analytics
+        retention = try container.decodeIfPresent(RetentionConfiguration.self, forKey: .retention) ?? defaults.retention
+        let problems = analytics.problems(keyPath: "analytics") + retention.problems(keyPath: "retention")
+        if let first = problems.first {
+            throw DecodingError.dataCorruptedError(
+                forKey: analytics.problems().isEmpty ? .retention : .analytics, in: container, debugDescription: first)
         }
         guard (0...256).contains(threads) else {
             throw DecodingError.dataCorruptedError(

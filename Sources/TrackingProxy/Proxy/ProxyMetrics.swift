@@ -1,3 +1,4 @@
+import Atomics
 import Metrics
 import NIOHTTP1
 
@@ -22,6 +23,9 @@ final class ProxyMetrics: Sendable {
     let upstreamConnectFailures: Counter
     let upstreamTimeouts: Counter
     let upstreamAborts: Counter
+    /// Answered requests and those answered 5xx, for the analysts' error rate.
+    let answeredCount = ManagedAtomic<Int>(0)
+    let serverErrorCount = ManagedAtomic<Int>(0)
 
     static let rejectionReasons = [
         "header_too_large", "uri_too_long", "body_too_large", "unsupported_transfer_coding", "unsupported_version",
@@ -65,6 +69,14 @@ final class ProxyMetrics: Sendable {
         }
         let statusIndex = min(max(status / 100 - 1, 0), 4)
         requests[methodIndex][statusIndex].increment()
+        answeredCount.wrappingIncrement(ordering: .relaxed)
+        if statusIndex == 4 { serverErrorCount.wrappingIncrement(ordering: .relaxed) }
+    }
+
+    /// The share of answered requests that were 5xx since start; nil before the first.
+    var errorRate: Double? {
+        let answered = answeredCount.load(ordering: .relaxed)
+        return answered == 0 ? nil : Double(serverErrorCount.load(ordering: .relaxed)) / Double(answered)
     }
 
     /// Counts a request the proxy refused itself.

@@ -1,0 +1,106 @@
+extension ActivityRow {
+    /// The CSV header line (RFC 4180, CRLF-terminated): the contract's column names.
+    public static var csvHeader: String { CSVText.line(columnNames) }
+
+    /// The row as one CSV line (RFC 4180, CRLF-terminated). NULL becomes an empty field.
+    public var csvLine: String { CSVText.line(columns.map { $0 ?? "" }) }
+
+    /// The row as one JSON object on one line (no trailing newline), keys as the column names,
+    /// `metadata` embedded as JSON, numbers and booleans as JSON numbers and booleans.
+    public var jsonObject: String {
+        var object = JSONText.Object()
+        object.add("id", string: id)
+        object.add("occurred_at", string: occurredAt)
+        object.add("user_id", string: userID)
+        object.add("activity_type", string: activityType)
+        object.add("description", string: description)
+        object.add("method", string: method)
+        object.add("path", string: path)
+        object.add("status", raw: status.map(String.init))
+        object.add("ip_address", string: ipAddress)
+        object.add("user_agent", string: userAgent)
+        object.add("metadata", raw: metadataJSON)
+        object.add("request_id", string: requestID)
+        object.add("duration_ms", raw: durationMs.map(JSONText.number))
+        object.add("peer_address", string: peerAddress)
+        object.add("forwarded_chain", string: forwardedChain)
+        object.add("ip_verified", raw: ipVerified ? "true" : "false")
+        object.add("rule_id", string: ruleID)
+        return object.text
+    }
+}
+
+/// CSV fields and lines as RFC 4180 writes them.
+public enum CSVText {
+    /// A field, quoted when it holds a comma, a quote, CR, LF or leading/trailing spaces; quotes doubled.
+    public static func field(_ value: String) -> String {
+        let needsQuotes = value.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+            || value.first == " " || value.last == " "
+        guard needsQuotes else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Fields joined by commas, ended by CRLF.
+    public static func line(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+}
+
+/// JSON text built by hand, so that stored JSON (`metadata`) is embedded exactly as PostgreSQL
+/// renders it and large exports skip an encoder per row.
+public enum JSONText {
+    /// A JSON string literal with the escapes RFC 8259 requires.
+    public static func string(_ value: String) -> String {
+        var result = "\""
+        result.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "\u{2028}": result += "\\u2028"
+            case "\u{2029}": result += "\\u2029"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// A finite number in JSON form (`null` for NaN or infinity, which JSON cannot hold).
+    public static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    /// A JSON object built key by key, in insertion order.
+    public struct Object {
+        private var members: [String] = []
+
+        public init() {}
+
+        /// Adds a string member, `null` when `value` is `nil`.
+        public mutating func add(_ key: String, string value: String?) {
+            add(key, raw: value.map(JSONText.string) ?? "null")
+        }
+
+        /// Adds a member whose value is already JSON text, `null` when `value` is `nil`.
+        public mutating func add(_ key: String, raw value: String?) {
+            members.append(JSONText.string(key) + ":" + (value ?? "null"))
+        }
+
+        /// `{"key":value,...}`.
+        public var text: String { "{" + members.joined(separator: ",") + "}" }
+    }
+
+    /// `[a,b,...]` from values that are already JSON text.
+    public static func array(_ values: [String]) -> String { "[" + values.joined(separator: ",") + "]" }
+}
