@@ -3,8 +3,9 @@
 #
 #   scripts/dashboard-check.sh [BASE_URL] [TOKEN]
 #
-# Without arguments it starts its own server (`analytics-cli serve`) on the database named by the
-# PG* variables (or .pgdata/env), with a throwaway admin token, and stops it afterwards.
+# Without arguments it runs the demo app and `trackingproxy serve` (debug build) on the database
+# named by the PG* variables (or .pgdata/env), with a throwaway admin token, sends a few requests
+# through the proxy, and checks the dashboard shows what they became.
 # Writes .build/dashboard-check/{dashboard.png,dashboard.html}. Installs chromium with apt if missing.
 set -euo pipefail
 
@@ -25,28 +26,56 @@ fi
 
 base="${1:-}"
 token="${2:-}"
-server_pid=""
-cleanup() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; }
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 if [ -z "$base" ]; then
+    # End to end: the demo app behind `trackingproxy serve`, a few requests through the proxy, the
+    # rows they become in PostgreSQL, and the dashboard of the admin listener showing them.
     if [ -z "${PGPORT:-}" ] && [ -f "$repo/.pgdata/env" ]; then . "$repo/.pgdata/env"; fi
     [ -n "${PGPORT:-}" ] || die "no database: run scripts/pg.sh start, or pass BASE_URL TOKEN of a running server"
-    (cd "$repo" && swift build --product analytics-cli >/dev/null)
+    bin="$repo/.build/debug/trackingproxy"
+    [ -x "$bin" ] || (cd "$repo" && swift build --product trackingproxy >/dev/null)
+    read -r app_port proxy_port admin_port < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(3)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
     token="check-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
-    "$repo/.build/debug/analytics-cli" serve --port 0 --admin-token "$token" >"$out/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 100); do
-        base="$(sed -n 's/^listening on //p' "$out/server.log" | head -n 1)"
-        [ -n "$base" ] && break
-        kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log" >&2; die "the server did not start"; }
+    cat >"$out/config.yaml" <<YAML
+listen: 127.0.0.1:$proxy_port
+upstream: {url: "http://127.0.0.1:$app_port"}
+admin: {listen: 127.0.0.1:$admin_port}
+analytics: {tokens: [{token: $token, role: admin}]}
+tracking:
+  rules_file: $repo/rules/reports-app.yaml
+  identity: {sources: [{response_header: X-User-Id, strip: true}]}
+ingest: {spool: {dir: $out/spool}}
+YAML
+    python3 "$repo/demo/reports_app.py" --port "$app_port" >"$out/demo-app.log" 2>&1 &
+    pids+=($!)
+    "$bin" serve --config "$out/config.yaml" >"$out/server.log" 2>&1 &
+    pids+=($!)
+    for url in "http://127.0.0.1:$app_port/health/" "http://127.0.0.1:$admin_port/healthz"; do
+        for _ in $(seq 1 100); do curl -fsS -o /dev/null "$url" 2>/dev/null && break; sleep 0.1; done
+    done
+    for user in alice bob carol; do
+        id=$(curl -fsS -X POST -H "X-Demo-User: $user" -d '{"title":"check"}' "http://127.0.0.1:$proxy_port/api/v1/reports/" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+        curl -fsS -o /dev/null -X POST -H "X-Demo-User: $user" "http://127.0.0.1:$proxy_port/api/v1/reports/$id/generate/"
+        curl -fsS -o /dev/null -H "X-Demo-User: $user" "http://127.0.0.1:$proxy_port/api/v1/reports/$id/download/"
+    done
+    for _ in $(seq 1 50); do
+        rows=$(curl -fsS "http://127.0.0.1:$admin_port/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ingest"]["rows_written"])')
+        [ "$rows" -ge 9 ] && break
         sleep 0.1
     done
-    [ -n "$base" ] || die "the server did not say where it listens"
+    echo "ok   9 requests through the proxy became $rows rows"
+    base="http://127.0.0.1:$admin_port"
 fi
 [ -n "$token" ] || die "give the admin TOKEN with BASE_URL"
 
 # The token goes in the URL's user info: Chromium sends it as Basic credentials on the top-level page.
-url="${base/:\/\//://analyst:$token@}/dashboard?from=30d"
+url="${base/:\/\//://analyst:$token@}/dashboard?from=1d"
 flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-extensions --virtual-time-budget=3000)
 "$chromium_bin" "${flags[@]}" --dump-dom "$url" >"$out/dashboard.html" 2>"$out/chromium.log" || die "chromium --dump-dom failed (see $out/chromium.log)"
 "$chromium_bin" "${flags[@]}" --window-size=1280,1400 --screenshot="$out/dashboard.png" "$url" >>"$out/chromium.log" 2>&1 || die "chromium --screenshot failed (see $out/chromium.log)"

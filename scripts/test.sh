@@ -14,3 +14,6 @@ fi
 
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test.log
+
+# End to end: requests through the proxy become rows, and the dashboard in headless Chromium shows them.
+scripts/dashboard-check.sh
