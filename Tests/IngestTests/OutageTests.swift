@@ -54,6 +54,12 @@ extension PostgresTests {
         await connection.close()
     }
 
+}
+
+/// Tests that stop and restart the shared PostgreSQL server. Every other test using the database
+/// would fail meanwhile, so `scripts/test.sh` runs this suite alone, after the rest
+/// (`swift test --skip ServerOutageTests`, then `--filter ServerOutageTests`).
+@Suite(.serialized) struct ServerOutageTests {
     @Test func startsWithTheDatabaseDownAndCatchesUp() async throws {
         let cluster = try TestCluster.current()
         let url = try await cluster.createDatabase()

@@ -62,39 +62,12 @@ extension ProxyServerHandler {
             // A pooled connection the upstream closed just as we reused it: nothing reached the
             // application that could have had an effect, so try once more on a fresh connection.
             attempts += 1
-            pendingParts = [.end(nil)]
-            let serial = requestSerial
-            state = .connecting
-            pool.connect { [self] result in
-                guard state == .connecting, serial == requestSerial else {
-                    if case .success(let handler) = result { pool.release(handler) }
-                    return
-                }
-                switch result {
-                case .success(let handler):
-                    attachRetry(handler)
-                case .failure:
-                    shared.metrics.upstreamConnectFailures.increment()
-                    respondWithError(.badGateway, closeConnection: false)
-                }
-            }
+            pendingParts = [.end(nil)]  // the whole request again: its head, and no body
+            connectUpstream()
             return
         }
         shared.metrics.upstreamAborts.increment()
         respondWithError(.badGateway, closeConnection: !requestEnded)
-    }
-
-    private func attachRetry(_ handler: UpstreamConnectionHandler) {
-        state = .forwarding
-        upstream = handler
-        upstreamWasReused = false
-        handler.begin(self)
-        if let upstreamHead { handler.write(.head(upstreamHead)) }
-        for part in pendingParts { handler.write(part) }
-        pendingParts.removeAll(keepingCapacity: true)
-        handler.flush()
-        requestSentAt = .now()
-        timeouts.awaitResponseHead()
     }
 
     /// Answers the current request from the proxy itself (400, 413, 502, 504, …).

@@ -97,21 +97,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Whether input now belongs to the current request, or starts the next one while idle.
-    private var acceptsInputNow: Bool {
-        state == .idle || ((state == .connecting || state == .forwarding) && !requestEnded)
-    }
-
-    /// Whether input now belongs to a request after the current one (the client pipelines).
-    private var belongsToLaterRequest: Bool {
-        switch state {
-        case .idle: !pipelined.isEmpty
-        case .connecting, .forwarding: requestEnded || !pipelined.isEmpty
-        case .discarding, .tunnelling, .closed: false
-        }
-    }
-
-    private func receive(_ part: HTTPServerRequestPart) {
+    func receive(_ part: HTTPServerRequestPart) {
         switch part {
         case .head(let head):
             receiveHead(head)
@@ -119,38 +105,6 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             receiveBody(buffer)
         case .end(let trailers):
             receiveEnd(trailers)
-        }
-    }
-
-    /// Handles held pipelined input now that the connection is idle again; stops when a request
-    /// is in progress whose end has arrived (what follows belongs to the next one).
-    func drainPipelined() {
-        while !pipelined.isEmpty, acceptsInputNow {
-            switch pipelined.removeFirst() {
-            case .part(let part): receive(part)
-            case .error(let error): handleError(error)
-            }
-        }
-        // Parts replayed here get no `channelReadComplete`, which is what normally flushes them:
-        // without this a pipelined request's body and end would sit unsent and the upstream wait.
-        if state == .forwarding { upstream?.flush() }
-        if readPending, acceptsInputNow {
-            readPending = false
-            context.read()
-        }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is ChannelShouldQuiesceEvent else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        // Graceful shutdown: close now if idle, else after the current response.
-        quiescing = true
-        keepAlive = false
-        if state == .idle, pipelined.isEmpty {
-            state = .closed
-            context.close(promise: nil)
         }
     }
 
@@ -270,7 +224,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func handleError(_ error: any Error) {
+    func handleError(_ error: any Error) {
         guard let parserError = error as? HTTPParserError, state == .idle || state == .connecting || state == .forwarding,
             !responseStarted
         else {
@@ -288,75 +242,5 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         shared.metrics.countRejection(rejection.reason)
         detachUpstream(reuse: false)
         respondWithError(rejection.status, closeConnection: true)
-    }
-
-    // MARK: Upstream connection
-
-    private func connectUpstream() {
-        state = .connecting
-        let serial = requestSerial
-        pool.connect { [self] result in
-            guard state == .connecting, serial == requestSerial else {
-                if case .success(let handler) = result { pool.release(handler) }
-                return
-            }
-            switch result {
-            case .success(let handler):
-                attach(handler, reused: false)
-            case .failure:
-                shared.metrics.upstreamConnectFailures.increment()
-                respondWithError(.badGateway, closeConnection: !requestEnded)
-            }
-        }
-    }
-
-    private func attach(_ handler: UpstreamConnectionHandler, reused: Bool) {
-        state = .forwarding
-        upstream = handler
-        upstreamWasReused = reused
-        handler.begin(self)
-        if !context.channel.isWritable { handler.pauseReads() }
-        if let upstreamHead { handler.write(.head(upstreamHead)) }
-        for part in pendingParts { handler.write(part) }
-        pendingParts.removeAll(keepingCapacity: true)
-        handler.flush()
-        if requestEnded { requestFullySent() }
-        if readPending, handler.isWritable {
-            readPending = false
-            context.read()
-        }
-    }
-
-    /// Starts the response-head timeout once the whole request is upstream.
-    private func requestFullySent() {
-        requestSentAt = .now()
-        if !responseStarted { timeouts.awaitResponseHead() }
-    }
-
-    /// The upstream did not start its response in time (`upstream.response_head_timeout`): 504.
-    func responseHeadTimedOut() {
-        guard state == .forwarding, !responseStarted else { return }
-        shared.metrics.upstreamTimeouts.increment()
-        detachUpstream(reuse: false)
-        respondWithError(.gatewayTimeout, closeConnection: !requestEnded)
-    }
-
-    func upstreamWritabilityChanged(isWritable: Bool) {
-        if isWritable, readPending, state == .forwarding {
-            readPending = false
-            context.read()
-        }
-    }
-
-    /// Ends the use of the upstream connection: back to the pool when the exchange completed
-    /// cleanly, otherwise closed.
-    func detachUpstream(reuse: Bool) {
-        guard let upstream else { return }
-        self.upstream = nil
-        if reuse {
-            pool.release(upstream)
-        } else {
-            upstream.close()
-        }
     }
 }

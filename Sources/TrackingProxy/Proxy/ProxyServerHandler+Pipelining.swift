@@ -1,0 +1,50 @@
+import NIOCore
+import NIOHTTP1
+
+extension ProxyServerHandler {
+    /// Whether input now belongs to the current request, or starts the next one while idle.
+    var acceptsInputNow: Bool {
+        state == .idle || ((state == .connecting || state == .forwarding) && !requestEnded)
+    }
+
+    /// Whether input now belongs to a request after the current one (the client pipelines).
+    var belongsToLaterRequest: Bool {
+        switch state {
+        case .idle: !pipelined.isEmpty
+        case .connecting, .forwarding: requestEnded || !pipelined.isEmpty
+        case .discarding, .tunnelling, .closed: false
+        }
+    }
+
+    /// Handles held pipelined input now that the connection is idle again; stops when a request
+    /// is in progress whose end has arrived (what follows belongs to the next one).
+    func drainPipelined() {
+        while !pipelined.isEmpty, acceptsInputNow {
+            switch pipelined.removeFirst() {
+            case .part(let part): receive(part)
+            case .error(let error): handleError(error)
+            }
+        }
+        // Parts replayed here get no `channelReadComplete`, which is what normally flushes them:
+        // without this a pipelined request's body and end would sit unsent and the upstream wait.
+        if state == .forwarding { upstream?.flush() }
+        if readPending, acceptsInputNow {
+            readPending = false
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Graceful shutdown: close now if idle, else after the current response.
+        quiescing = true
+        keepAlive = false
+        if state == .idle, pipelined.isEmpty {
+            state = .closed
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# What tracking costs, and what a database outage costs. The same tracked request
+# (POST /api/v1/reports/7/generate/, answered 200 by an nginx upstream) goes through three
+# trackingproxy instances, interleaved for several rounds:
+#   off      tracking off (a rules file that matches nothing)
+#   on       tracking on, PostgreSQL up (scripts/pg.sh cluster)
+#   db-down  tracking on, PostgreSQL unreachable (records go to the spool)
+# Prints req/s, p50, p99 per instance and the ratios on/off and db-down/on; then checks that the
+# rows in PostgreSQL equal the requests "on" answered, and that "db-down" spooled all of its own.
+#
+# Usage: bench/tracking.sh [ROUNDS] [SECONDS] [CONNECTIONS]    (defaults 3 10 32)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNECTIONS=${3:-32}
+WORK=$(mktemp -d /tmp/tp-tracking.XXXXXX)
+chmod 755 "$WORK"
+UP=18111
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
+  sleep 0.5; rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
+BIN=.build-release/release/trackingproxy
+swift build -c release --product trackingproxy --scratch-path .build-release 2>&1 | grep -E "error|Build" || true
+scripts/pg.sh start >/dev/null
+# shellcheck disable=SC1091
+source .pgdata/env
+"$BIN" db migrate >/dev/null
+psql -X -q -c "TRUNCATE activity" >/dev/null
+
+cat > "$WORK/up.conf" <<NGX
+worker_processes 1;
+pid $WORK/up.pid;
+error_log $WORK/up.error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $WORK/body; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP; location / { return 200 '{"status":"generated"}'; } } }
+NGX
+nginx -c "$WORK/up.conf" -p "$WORK"
+printf 'version: 1\nrules: []\n' > "$WORK/no-rules.yaml"
+
+start() { # name port admin rules database-url
+  "$BIN" serve --listen "127.0.0.1:$2" --upstream "http://127.0.0.1:$UP" --admin-listen "127.0.0.1:$3" \
+    --rules "$4" --database-url "$5" --spool-dir "$WORK/spool-$1" --log-level error 2> "$WORK/$1.log" &
+  pids+=($!)
+}
+start off 18112 18122 "$WORK/no-rules.yaml" "postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy"
+start on 18113 18123 rules/reports-app.yaml "postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy"
+start db-down 18114 18124 rules/reports-app.yaml "postgresql://postgres@127.0.0.1:1/trackingproxy?connect_timeout=1"
+for port in 18122 18123 18124; do
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
+done
+cat > "$WORK/post.lua" <<'LUA'
+wrk.method = "POST"; wrk.body = '{"format":"pdf"}'; wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Forwarded-User"] = "bench-user"
+LUA
+to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else if (v ~ /s$/) print n*1000000; else print n }'; }
+: > "$WORK/results"
+echo "== tracked POST through trackingproxy: tracking off / on / on with PostgreSQL down; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  for target in "off 18112" "on 18113" "db-down 18114"; do
+    set -- $target
+    out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$2/api/v1/reports/7/generate/")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")"); p99=$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")")
+    echo "$1 $rps $p50 $p99" >> "$WORK/results"
+    printf "  round %d %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us\n" "$round" "$1" "$rps" "$p50" "$p99"
+  done
+done
+awk '
+  { rps[$1]=rps[$1] " " $2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4 }
+  function median(s,   a, n, i, j, t) { n = split(s, a, " "); for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]+0 < a[i]+0) { t=a[i]; a[i]=a[j]; a[j]=t }; return a[int((n+1)/2)] }
+  END {
+    split("off on db-down", names, " ")
+    for (i=1;i<=3;i++) { k=names[i]; r[k]=median(rps[k]); q50[k]=median(p50[k]); q99[k]=median(p99[k]);
+      printf "  median %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us\n", k, r[k], q50[k], q99[k] }
+    printf " ratios: on/off req/s %.2fx (target >= 0.95), p99 %.2fx; db-down/on req/s %.2fx, p50 %.2fx, p99 %.2fx\n",
+      r["on"]/r["off"], q99["on"]/q99["off"], r["db-down"]/r["on"], q50["db-down"]/q50["on"], q99["db-down"]/q99["on"]
+  }' "$WORK/results"
+
+answered() { curl -fsS "http://127.0.0.1:$1/metrics" | awk -F' ' '/^trackingproxy_requests_total\{method="POST",status="2xx"\}/ {print $2}'; }
+status_field() { curl -fsS "http://127.0.0.1:$1/status" | python3 -c "import json,sys; print(json.load(sys.stdin)['ingest']['$2'])"; }
+for _ in $(seq 1 100); do [ "$(status_field 18123 queue_depth)" = 0 ] && break; sleep 0.1; done
+sleep 0.5
+on_answered=$(answered 18123); rows=$(psql -X -qtA -c "SELECT count(*) FROM activity")
+dup=$(psql -X -qtA -c "SELECT count(*) - count(DISTINCT id) FROM activity")
+down_answered=$(answered 18124); spooled=$(status_field 18124 spool_records); dropped=$(status_field 18124 dropped)
+echo "== no lost rows"
+echo "  on:      answered $on_answered tracked requests; activity rows in PostgreSQL: $rows (duplicates: $dup)"
+echo "  db-down: answered $down_answered tracked requests; records in the spool: $spooled, dropped: $dropped"
