@@ -1,4 +1,3 @@
-import Foundation
 import Ingest
 
 extension ActivityEnvelope {
@@ -6,11 +5,10 @@ extension ActivityEnvelope {
     /// query parameters and headers, already redacted) plus what the proxy measured:
     /// `request_bytes`, `response_bytes`, and `transfer_incomplete: true` when the response broke off.
     var record: ActivityRecord {
-        var metadata: [String: Any] = activity.metadata
-        metadata["request_bytes"] = requestBytes
-        metadata["response_bytes"] = responseBytes
-        if !completed { metadata["transfer_incomplete"] = true }
-        let json = (try? JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])).flatMap { String(data: $0, encoding: .utf8) }
+        var fields: [(key: String, value: MetadataJSON.Value)] = activity.metadata.map { ($0.key, .string($0.value)) }
+        fields.append(("request_bytes", .integer(requestBytes)))
+        fields.append(("response_bytes", .integer(responseBytes)))
+        if !completed { fields.append(("transfer_incomplete", .boolean(true))) }
         return ActivityRecord(
             occurredAt: occurredAt,
             userID: activity.userID,
@@ -21,7 +19,7 @@ extension ActivityEnvelope {
             status: activity.status,
             ipAddress: activity.clientIP,
             userAgent: activity.userAgent,
-            metadataJSON: json ?? "{}",
+            metadataJSON: MetadataJSON.object(fields),
             requestID: requestID,
             durationMs: durationMs,
             peerAddress: activity.peer,
