@@ -29,3 +29,16 @@ import Testing
         #expect(MetadataJSON.object([("k", .string("\n\u{0}\u{1b}"))]) == #"{"k": "\n\u0000\u001b"}"#)
     }
 }
+
+@Suite struct ConnectionRandomTests {
+    @Test func generatorsAreSeededApartAndIdsAreWellFormed() {
+        var first = ConnectionRandom()
+        var second = ConnectionRandom()
+        let a = (0..<1_000).map { _ in first.next() }
+        let b = (0..<1_000).map { _ in second.next() }
+        #expect(Set(a).count == 1_000)
+        #expect(Set(a).isDisjoint(with: b))
+        let id = ActivityTracker.makeRequestID(using: &first)
+        #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+    }
+}

@@ -85,17 +85,18 @@ import Testing
         let reloader = RulesReloader(path: fixture.path, tracker: tracker, logger: Logger(label: "test"))
         let original = tracker.currentPolicy.rules.hash
         let generate = "/api/v1/reports/1/generate/"
+        var random = ConnectionRandom()
 
         try fixture.write("version: 1\nrules:\n  - id: Not Kebab\n    activity: x\n")
         #expect(reloader.reload(reason: "test") == false)
         #expect(tracker.currentPolicy.rules.hash == original)
-        #expect(tracker.begin(method: "POST", target: generate, headers: [], peer: "127.0.0.1") != nil)
+        #expect(tracker.begin(method: "POST", target: generate, headers: [], peer: "127.0.0.1", random: &random) != nil)
 
         try fixture.write(RulesFixture.shareRule)
         #expect(reloader.reload(reason: "test"))
         #expect(tracker.currentPolicy.rules.hash != original)
-        #expect(tracker.begin(method: "POST", target: generate, headers: [], peer: "127.0.0.1") == nil)
-        #expect(tracker.begin(method: "POST", target: "/api/v1/reports/1/share/", headers: [], peer: "127.0.0.1")?.match.ruleID == "report-share")
+        #expect(tracker.begin(method: "POST", target: generate, headers: [], peer: "127.0.0.1", random: &random) == nil)
+        #expect(tracker.begin(method: "POST", target: "/api/v1/reports/1/share/", headers: [], peer: "127.0.0.1", random: &random)?.match.ruleID == "report-share")
         // The same content again changes nothing.
         #expect(reloader.reload(reason: "test") == false)
     }

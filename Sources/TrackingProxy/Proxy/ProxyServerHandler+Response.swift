@@ -143,7 +143,8 @@ extension ProxyServerHandler {
         self.pending = nil
         shared.tracker?.finish(
             pending,
-            CompletedExchange(status: status, requestBytes: requestBodyBytes, responseBytes: responseBodyBytes, completed: completed))
+            CompletedExchange(status: status, requestBytes: requestBodyBytes, responseBytes: responseBodyBytes, completed: completed),
+            random: &random)
     }
 }
 

@@ -64,6 +64,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var switchingResponse: HTTPResponseHead?
     /// The current request's activity-to-be, when it matched a rule.
     var pending: PendingActivity?
+    /// Request and row ids of this connection's activities.
+    var random = ConnectionRandom()
     var pipelined: [PipelinedEvent] = []
     /// Graceful shutdown asked this connection to close after its current response.
     var quiescing = false
@@ -129,7 +131,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         keepAlive = head.isKeepAlive && !quiescing
         var upstreamHead = shared.rewriter.upstreamHead(for: head, verdict: verdict, peer: peer)
         if let tracker = shared.tracker,
-            let pending = tracker.begin(method: head.method.rawValue, target: upstreamHead.uri, headers: head.headers, peer: peer.address)
+            let pending = tracker.begin(
+                method: head.method.rawValue, target: upstreamHead.uri, headers: head.headers, peer: peer.address, random: &random)
         {
             self.pending = pending
             // The app can log the same id as the activity row.

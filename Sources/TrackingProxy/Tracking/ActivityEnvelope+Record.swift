@@ -10,6 +10,7 @@ extension ActivityEnvelope {
         fields.append(("response_bytes", .integer(responseBytes)))
         if !completed { fields.append(("transfer_incomplete", .boolean(true))) }
         return ActivityRecord(
+            id: id,
             occurredAt: occurredAt,
             userID: activity.userID,
             activityType: activity.activityType,

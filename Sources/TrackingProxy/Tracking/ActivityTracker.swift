@@ -1,5 +1,6 @@
 import ActivityRules
 import Foundation
+import Ingest
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -38,11 +39,15 @@ final class ActivityTracker: Sendable {
     }
 
     /// The activity-to-be of a request, or nil when no rule matches it.
-    func begin(method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String) -> PendingActivity? {
+    func begin(
+        method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String,
+        random: inout some RandomNumberGenerator
+    ) -> PendingActivity? {
         let policy = currentPolicy
         guard let match = policy.rules.match(method: method, target: target) else { return nil }
         let headers = Array(headers)
-        let requestID = headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value ?? Self.makeRequestID()
+        let requestID =
+            headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value ?? Self.makeRequestID(using: &random)
         return PendingActivity(
             policy: policy, match: match, peer: peer, requestHeaders: headers, requestID: requestID,
             occurredAt: Date(), startedAt: .now())
@@ -50,7 +55,7 @@ final class ActivityTracker: Sendable {
 
     /// Builds the activity of a finished exchange and hands it on, unless the rule does not
     /// record this status.
-    func finish(_ pending: PendingActivity, _ exchange: CompletedExchange) {
+    func finish(_ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator) {
         guard
             let activity = pending.policy.activity(
                 for: pending.match, peer: pending.peer, requestHeaders: pending.requestHeaders,
@@ -59,13 +64,13 @@ final class ActivityTracker: Sendable {
         let duration = Double((NIODeadline.now() - pending.startedAt).nanoseconds) / 1e6
         recorder(
             ActivityEnvelope(
+                id: ActivityRecord.makeID(at: pending.occurredAt, using: &random),
                 activity: activity, requestID: pending.requestID, occurredAt: pending.occurredAt, durationMs: duration,
                 requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed))
     }
 
     /// 16 random bytes as 32 hex digits.
-    static func makeRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
+    static func makeRequestID(using generator: inout some RandomNumberGenerator) -> String {
         func hex(_ value: UInt64) -> String {
             let digits = String(value, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
@@ -76,6 +81,8 @@ final class ActivityTracker: Sendable {
 
 /// An activity with what only the proxy knows: request id, time, duration, bytes, completeness.
 struct ActivityEnvelope: Sendable {
+    /// The row id, a UUIDv7.
+    var id: UUID
     var activity: Activity
     var requestID: String
     var occurredAt: Date
