@@ -2,7 +2,7 @@
 ///
 /// Binary (`KiB`, `MiB`, `GiB`) and decimal (`KB`, `MB`, `GB`) suffixes are both accepted, as is a
 /// bare number. Invariant: never negative.
-public struct ByteSize: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct ByteSize: Hashable, Sendable, Comparable, ConfigTextValue {
     /// The size in bytes; never negative.
     public let bytes: Int
 
@@ -14,7 +14,7 @@ public struct ByteSize: Hashable, Sendable, Comparable, CustomStringConvertible 
     public static func kibibytes(_ value: Int) -> ByteSize { .init(bytes: value * 1024) }
     public static func mebibytes(_ value: Int) -> ByteSize { .init(bytes: value * 1024 * 1024) }
 
-    static let units: [(suffix: String, bytes: Int)] = [
+    static let units: [(suffix: String, scale: Int64)] = [
         ("gib", 1 << 30), ("mib", 1 << 20), ("kib", 1 << 10),
         ("gb", 1_000_000_000), ("mb", 1_000_000), ("kb", 1_000), ("b", 1),
     ]
@@ -22,24 +22,10 @@ public struct ByteSize: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// Parses `"32KiB"`, `"1.5MB"` or a bare number of bytes.
     public init(parsing text: String) throws(ConfigValueError) {
-        let trimmed = text.trimmingSpaces
-        let digitsEnd = trimmed.firstIndex { !($0.isNumber || $0 == ".") } ?? trimmed.endIndex
-        let number = trimmed[..<digitsEnd]
-        let unit = trimmed[digitsEnd...].trimmingCharacters(" ").lowercased()
-        guard !number.isEmpty, let amount = Double(number), amount >= 0 else {
+        guard let bytes = NumberWithUnit(text)?.scaled(by: Self.units, bare: 1), bytes <= Int64(Int.max) else {
             throw ConfigValueError(value: text, expected: Self.expected)
         }
-        let scale: Int
-        if unit.isEmpty {
-            scale = 1
-        } else if let match = Self.units.first(where: { $0.suffix == unit }) {
-            scale = match.bytes
-        } else {
-            throw ConfigValueError(value: text, expected: Self.expected)
-        }
-        let total = amount * Double(scale)
-        guard total < Double(Int.max) else { throw ConfigValueError(value: text, expected: Self.expected) }
-        self.init(bytes: Int(total.rounded()))
+        self.init(bytes: Int(bytes))
     }
 
     public var description: String {
@@ -62,24 +48,10 @@ extension ByteSize: Codable {
             self.init(bytes: bytes)
             return
         }
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
+        self = try Self.decodeText(from: container)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(_ character: Character) -> Substring {
-        let start = firstIndex { $0 != character } ?? endIndex
-        let end = lastIndex { $0 != character }.map { index(after: $0) } ?? start
-        return self[start..<end]
+        try encodeText(to: encoder)
     }
 }

@@ -2,7 +2,7 @@
 /// `localhost:9090`, or `0.0.0.0:0` for any free port.
 ///
 /// Invariant: `host` is non-empty and carries no brackets; `port` is 0...65535.
-public struct HostPort: Hashable, Sendable, CustomStringConvertible {
+public struct HostPort: Hashable, Sendable, ConfigTextValue {
     public var host: String
     public var port: Int
 
@@ -35,17 +35,10 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
 
 extension HostPort: Codable {
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
+        self = try Self.decodeText(from: decoder.singleValueContainer())
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encodeText(to: encoder)
     }
 }

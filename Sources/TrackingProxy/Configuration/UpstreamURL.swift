@@ -3,7 +3,7 @@ import ConfigValues
 /// The upstream application's base URL: `http://HOST[:PORT]` with no path, query or credentials.
 ///
 /// Invariant: the scheme is `http`, `host` is non-empty without brackets, `port` is 1...65535.
-struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
+struct UpstreamURL: Hashable, Sendable, ConfigTextValue {
     var host: String
     var port: Int
 
@@ -44,17 +44,10 @@ struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
 
 extension UpstreamURL: Codable {
     init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(parsing: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
+        self = try Self.decodeText(from: decoder.singleValueContainer())
     }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try encodeText(to: encoder)
     }
 }
