@@ -23,6 +23,12 @@ final class TestUpstream: Sendable {
     let group: MultiThreadedEventLoopGroup
     let log: Watch<Log>
     private let held = Mutex<[@Sendable () -> Void]>([])
+    private let dropped = Mutex<Set<String>>([])
+
+    /// True the first time `key` is seen (for `/drop-once`).
+    func firstTime(_ key: String) -> Bool {
+        dropped.withLock { $0.insert(key).inserted }
+    }
     private let serverChannel = Mutex<(any Channel)?>(nil)
 
     private init(group: MultiThreadedEventLoopGroup) {

@@ -10,6 +10,7 @@ import NIOHTTP1
 /// - `/hold`: the echo, but only when the test calls `TestUpstream.releaseHeld()`.
 /// - `/truncate?bytes=N&framing=length|chunked`: a head promising N bytes, half of them, then close.
 /// - `/drop`: close the connection without answering.
+/// - `/drop-once?key=K`: close without answering the first time K is seen; the echo after that.
 /// - `/hop`: a chunked "hello world" response carrying hop-by-hop fields that must not reach the client.
 /// - `/ws`: the WebSocket upgrader answers before this handler sees the request.
 ///
@@ -99,6 +100,8 @@ final class UpstreamRequestHandler: ChannelInboundHandler, RemovableChannelHandl
             context?.flush()
             channel?.close(promise: nil)
         case "/drop":
+            context?.close(promise: nil)
+        case "/drop-once" where upstream.firstTime(query["key"] ?? ""):
             context?.close(promise: nil)
         case "/hop":
             var headers = HTTPHeaders()
