@@ -30,6 +30,12 @@ struct MetadataJSON {
 
     static func appendString(_ text: String, to output: inout String) {
         output += "\""
+        // Most values (ids, formats, sizes) need no escaping: one byte scan, one append.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         var plainStart = text.unicodeScalars.startIndex
         var index = plainStart
         let scalars = text.unicodeScalars
