@@ -141,6 +141,7 @@ let package = Package(
             dependencies: [
                 "TrackingProxy",
                 "ActivityRules",
+                "Ingest",
                 "ConfigValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

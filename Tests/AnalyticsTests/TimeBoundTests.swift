@@ -93,6 +93,7 @@ import Testing
 
     @Test(arguments: [
         ("plain", "\"plain\""), ("q\"b\\", #""q\"b\\""#), ("nl\n\t", #""nl\n\t""#), ("\u{01}", #""\u0001""#), ("é", "\"é\""),
+        ("line\u{2028}sep", #""line\u2028sep""#), ("a → b", "\"a → b\""),
     ])
     func jsonString(value: String, expected: String) {
         #expect(JSONText.string(value) == expected)

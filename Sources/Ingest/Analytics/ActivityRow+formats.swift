@@ -51,6 +51,11 @@ public enum CSVText {
 public enum JSONText {
     /// A JSON string literal with the escapes RFC 8259 requires.
     public static func string(_ value: String) -> String {
+        // Most values (ids, types, formats) need no escape: one byte scan, one copy. U+2028 and
+        // U+2029 start with 0xE2 in UTF-8, so such text takes the careful path below.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+            return "\"" + value + "\""
+        }
         var result = "\""
         result.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {

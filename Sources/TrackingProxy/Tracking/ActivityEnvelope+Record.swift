@@ -5,10 +5,16 @@ extension ActivityEnvelope {
     /// query parameters and headers, already redacted) plus what the proxy measured:
     /// `request_bytes`, `response_bytes`, and `transfer_incomplete: true` when the response broke off.
     var record: ActivityRecord {
-        var fields: [(key: String, value: MetadataJSON.Value)] = activity.metadata.map { ($0.key, .string($0.value)) }
-        fields.append(("request_bytes", .integer(requestBytes)))
-        fields.append(("response_bytes", .integer(responseBytes)))
-        if !completed { fields.append(("transfer_incomplete", .boolean(true))) }
+        // Written by hand (JSONText), not with JSONSerialization: this runs on the event loop for
+        // every tracked request, where JSONSerialization with sorted keys cost 17% of the loops'
+        // time in a profile. The rule's keys come sorted, so equal metadata is equal text.
+        var metadata = JSONText.Object()
+        for (key, value) in activity.metadata.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            metadata.add(key, string: value)
+        }
+        metadata.add("request_bytes", raw: String(requestBytes))
+        metadata.add("response_bytes", raw: String(responseBytes))
+        if !completed { metadata.add("transfer_incomplete", raw: "true") }
         return ActivityRecord(
             id: id,
             occurredAt: occurredAt,
@@ -20,7 +26,7 @@ extension ActivityEnvelope {
             status: activity.status,
             ipAddress: activity.clientIP,
             userAgent: activity.userAgent,
-            metadataJSON: MetadataJSON.object(fields),
+            metadataJSON: metadata.text,
             requestID: requestID,
             durationMs: durationMs,
             peerAddress: activity.peer,
