@@ -77,20 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)
         }
-        var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
-        rewriter.strippedResponseHeaders = policy.identity.strippedResponseHeaders
-        rewriter.untrustedDroppedHeaders += policy.identity.trustedRequestHeaders
         let clientIP = policy.clientIP
-        let context = ProxyContext(
-            validator: RequestHeadValidator(
-                maxHeaderBytes: configuration.client.maxHeaderBytes.bytes, maxURLBytes: configuration.client.maxURLBytes.bytes,
-                maxBodyBytes: configuration.client.maxBodyBytes?.bytes),
-            rewriter: rewriter,
-            metrics: ProxyMetrics(),
-            responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
-            logger: logger,
-            isTrustedPeer: { clientIP.isTrusted(peer: $0) },
-            tracker: tracker)
+        let context = ProxyContext(configuration: configuration, tracker: tracker, logger: logger) { clientIP.isTrusted(peer: $0) }
         let server = ProxyServer(configuration: configuration, upstreamAddress: upstreamAddress, group: group, context: context)
         let proxy = ProxyService(server: server, gracePeriod: configuration.shutdown.gracePeriod.duration) { address in
             logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])

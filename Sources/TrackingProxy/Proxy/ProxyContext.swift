@@ -1,3 +1,4 @@
+import ActivityRules
 import Logging
 import NIOCore
 
@@ -25,5 +26,28 @@ final class ProxyContext: Sendable {
         self.metrics = metrics
         self.responseHeadTimeout = responseHeadTimeout
         self.logger = logger
+    }
+
+    /// The context `serve` builds from its configuration: limits from `client`, the upstream's
+    /// `Host` when `upstream.rewrite_host` is on, and, with a tracker, the identity headers its
+    /// policy reads stripped from responses and refused from untrusted peers.
+    convenience init(
+        configuration: ProxyConfiguration, tracker: ActivityTracker?, logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
+    ) {
+        var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
+        if let identity = tracker?.currentPolicy.identity {
+            rewriter.strippedResponseHeaders = identity.strippedResponseHeaders
+            rewriter.untrustedDroppedHeaders += identity.trustedRequestHeaders
+        }
+        self.init(
+            validator: RequestHeadValidator(
+                maxHeaderBytes: configuration.client.maxHeaderBytes.bytes, maxURLBytes: configuration.client.maxURLBytes.bytes,
+                maxBodyBytes: configuration.client.maxBodyBytes?.bytes),
+            rewriter: rewriter,
+            metrics: ProxyMetrics(),
+            responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
+            logger: logger,
+            isTrustedPeer: isTrustedPeer,
+            tracker: tracker)
     }
 }

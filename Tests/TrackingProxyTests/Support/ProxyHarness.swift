@@ -68,22 +68,9 @@ final class ProxyHarness {
         configuration.upstream.url = UpstreamURL(host: "127.0.0.1", port: upstreamPort)
         configure(&configuration)
 
-        var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
-        if let policy = tracker?.currentPolicy {
-            // As `ServeCommand` does.
-            rewriter.strippedResponseHeaders = policy.identity.strippedResponseHeaders
-            rewriter.untrustedDroppedHeaders += policy.identity.trustedRequestHeaders
+        let context = ProxyContext(configuration: configuration, tracker: tracker, logger: .init(label: "trackingproxy.test")) { _ in
+            trustPeers
         }
-        let context = ProxyContext(
-            validator: RequestHeadValidator(
-                maxHeaderBytes: configuration.client.maxHeaderBytes.bytes, maxURLBytes: configuration.client.maxURLBytes.bytes,
-                maxBodyBytes: configuration.client.maxBodyBytes?.bytes),
-            rewriter: rewriter,
-            metrics: ProxyMetrics(),
-            responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
-            logger: .init(label: "trackingproxy.test"),
-            isTrustedPeer: { _ in trustPeers },
-            tracker: tracker)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let server = ProxyServer(
             configuration: configuration, upstreamAddress: try SocketAddress(ipAddress: "127.0.0.1", port: upstreamPort), group: group,
