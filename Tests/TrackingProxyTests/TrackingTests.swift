@@ -49,6 +49,25 @@ import Testing
         #expect(recorded.value.count == 1)
     }
 
+    @Test func aRequestIDTheClientSentIsKeptAndSentUpstreamOnce() async throws {
+        let fixture = try RulesFixture()
+        defer { fixture.remove() }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: loop)
+        let tracker = ActivityTracker(policy: try fixture.policy()) { envelope in recorded.update { $0.append(envelope) } }
+        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in
+            let client = try await proxy.connect()
+            try await client.send(
+                "POST /api/v1/reports/9/generate/ HTTP/1.1\r\nHost: reports\r\nX-Request-Id: req-123\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            await client.close()
+            try await recorded.wait(for: "one activity") { $0.count == 1 }
+            #expect(recorded.value.first?.requestID == "req-123")
+            let head = try #require(proxy.backend.log.value.heads.first { $0.uri.contains("generate") })
+            #expect(head.headers["x-request-id"] == ["req-123"])
+        }
+    }
+
     @Test func untrustedPeerCannotForgeTheUserOrTheClientAddress() async throws {
         let fixture = try RulesFixture()
         defer { fixture.remove() }

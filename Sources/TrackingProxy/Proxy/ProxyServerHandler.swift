@@ -136,7 +136,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         {
             self.pending = pending
             // The app can log the same id as the activity row.
-            if !head.headers.contains(name: tracker.requestIDHeader) {
+            if pending.madeRequestID {
                 upstreamHead.headers.add(name: tracker.requestIDHeader, value: pending.requestID)
             }
         }

@@ -110,9 +110,11 @@ final class UpstreamPool {
 
     private func closeExpired() {
         let cutoff = NIODeadline.now() - idleTimeout
-        let (expired, kept) = (idle.filter { $0.idleSince <= cutoff || !$0.isActive }, idle.filter { $0.idleSince > cutoff && $0.isActive })
-        idle = kept
-        for handler in expired { handler.close() }
+        idle.removeAll { handler in
+            let expired = handler.idleSince <= cutoff || !handler.isActive
+            if expired { handler.close() }
+            return expired
+        }
         if !idle.isEmpty { scheduleSweep() }
     }
 }

@@ -46,10 +46,10 @@ final class ActivityTracker: Sendable {
         let policy = currentPolicy
         guard let match = policy.rules.match(method: method, target: target) else { return nil }
         let headers = Array(headers)
-        let requestID =
-            headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value ?? Self.makeRequestID(using: &random)
+        let given = headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value
         return PendingActivity(
-            policy: policy, match: match, peer: peer, requestHeaders: headers, requestID: requestID,
+            policy: policy, match: match, peer: peer, requestHeaders: headers,
+            requestID: given ?? Self.makeRequestID(using: &random), madeRequestID: given == nil,
             occurredAt: Date(), startedAt: .now())
     }
 

@@ -12,6 +12,8 @@ struct PendingActivity {
     let peer: String
     let requestHeaders: [(name: String, value: String)]
     let requestID: String
+    /// Whether the proxy made `requestID` (the request carried none), so it must send it upstream.
+    let madeRequestID: Bool
     /// Wall-clock time of the request head, stored as `occurred_at`.
     let occurredAt: Date
     /// Monotonic time of the request head, for the duration.
