@@ -27,7 +27,7 @@ enum TestDatabase {
 
     static func conninfo(database: String) throws -> String {
         let variables = try variables()
-        return "host=\(variables["PGHOST"]!) port=\(variables["PGPORT"]!) user=\(variables["PGUSER"] ?? "postgres") dbname=\(database) connect_timeout=3"
+        return "host=\(variables["PGHOST"]!) port=\(variables["PGPORT"]!) user=\(variables["PGUSER"] ?? "postgres") dbname=\(database) connect_timeout=15"
     }
 
     /// A fresh, migrated database with partitions for `months` (year, month).
@@ -131,14 +131,49 @@ actor SeededDatabase {
 /// Runs `body` with a store on the seeded database.
 @discardableResult
 func withSeededStore<T>(_ body: (ActivityStore) async throws -> T) async throws -> T {
-    let connection = try await TestDatabase.connect(try await SeededDatabase.shared.get())
+    await ConnectionGate.shared.acquire()
     do {
-        let result = try await body(ActivityStore(connection: connection))
-        await connection.close()
-        return result
+        let connection = try await TestDatabase.connect(try await SeededDatabase.shared.get())
+        do {
+            let result = try await body(ActivityStore(connection: connection))
+            await connection.close()
+            await ConnectionGate.shared.release()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
     } catch {
-        await connection.close()
+        await ConnectionGate.shared.release()
         throw error
+    }
+}
+
+/// At most `limit` seeded-store connections at once. Swift Testing runs parameterised cases in
+/// parallel; dozens of simultaneous connects on two busy cores (right after a clean build) outlasted
+/// libpq's connect timeout in a clean-clone run. Each holder takes one permit and gives it back, so
+/// waiting cannot deadlock.
+actor ConnectionGate {
+    static let shared = ConnectionGate(limit: 4)
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { available = limit }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }
 
