@@ -57,7 +57,7 @@ extension ActivityWriter {
                     replay = Replay(segment: started.segment, records: started.records)
                 }
                 if var progress = replay {
-                    let end = min(progress.offset + configuration.batch.size, progress.records.count)
+                    let end = min(progress.offset + configuration.batch.largestBatch, progress.records.count)
                     let chunk = Array(progress.records[progress.offset..<end])
                     try await write(chunk, durable: true, on: current)
                     metrics.replayed.increment(by: chunk.count)
@@ -71,8 +71,8 @@ extension ActivityWriter {
                     didWork = true
                 }
                 let now = ContinuousClock.now
-                let size = configuration.batch.size
-                if let batch = shared.withLock({ $0.takeBatch(size: size, maxAge: maxAge, now: now, force: false) }) {
+                let (size, maxSize) = (configuration.batch.size, configuration.batch.largestBatch)
+                if let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: false) }) {
                     do {
                         try await write(batch, durable: false, on: current)
                     } catch {
@@ -105,10 +105,10 @@ extension ActivityWriter {
     /// Writes the queue to PostgreSQL until it is empty or `shutdown_flush_timeout` passed.
     private func flush(on live: Live, spool: Spool) async {
         let deadline = ContinuousClock.now + configuration.shutdownFlushTimeout.duration
-        let size = configuration.batch.size
+        let maxSize = configuration.batch.largestBatch
         var flushed = 0
         while ContinuousClock.now < deadline,
-              let batch = shared.withLock({ $0.takeBatch(size: size, maxAge: .zero, now: .now, force: true) }) {
+              let batch = shared.withLock({ $0.takeBatch(size: 1, maxSize: maxSize, maxAge: .zero, now: .now, force: true) }) {
             do {
                 try await write(batch, durable: false, on: live)
                 flushed += batch.count

@@ -76,27 +76,31 @@ final class BatchWriter: @unchecked Sendable {
     static let uniqueViolation = "23505"
 
     private func writeOnce(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession) throws(IngestError) {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(records.count * 512)
-        BinaryCopyFormat.writeHeader(into: &buffer)
-        for record in records { BinaryCopyFormat.writeTuple(record, into: &buffer) }
-        BinaryCopyFormat.writeTrailer(into: &buffer)
+        // Encoded while it is sent: the server works on the first rows meanwhile.
+        let encode = { (stream: inout CopyInStream) in
+            BinaryCopyFormat.writeHeader(into: &stream.buffer)
+            for record in records {
+                BinaryCopyFormat.writeTuple(record, into: &stream.buffer)
+                stream.sendIfFull()
+            }
+            BinaryCopyFormat.writeTrailer(into: &stream.buffer)
+        }
         let columns = BinaryCopyFormat.columnList
         if direct && !durable {
             // One statement, its own transaction: nothing to roll back on failure. Always into the
             // partitioned table itself, never straight into a month's partition: the statement
             // triggers that keep `activity_hourly` exact fire only for statements on `activity`.
-            try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", data: buffer, operation: "copy batch")
+            try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", operation: "copy batch", produce: encode)
             return
         }
         do {
             try session.execute(durable ? "BEGIN; SET LOCAL synchronous_commit = on" : "BEGIN", operation: "begin batch")
             if direct {
-                try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", data: buffer, operation: "copy batch")
+                try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", operation: "copy batch", produce: encode)
                 try session.execute("COMMIT", operation: "commit batch")
                 return
             }
-            try session.copyIn("COPY \(Self.stagingTable) (\(columns)) FROM STDIN (FORMAT binary)", data: buffer, operation: "copy batch")
+            try session.copyIn("COPY \(Self.stagingTable) (\(columns)) FROM STDIN (FORMAT binary)", operation: "copy batch", produce: encode)
             // One round trip for both: if the INSERT fails, the COMMIT is not run and the
             // transaction is rolled back below.
             try session.execute(

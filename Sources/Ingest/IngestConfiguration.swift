@@ -30,6 +30,7 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
         var problems: [String] = []
         if queue.capacity < 1 { problems.append("queue.capacity is \(queue.capacity); it must be at least 1") }
         if batch.size < 1 { problems.append("batch.size is \(batch.size); it must be at least 1") }
+        if batch.maxSize < batch.size { problems.append("batch.max_size (\(batch.maxSize)) is smaller than batch.size (\(batch.size))") }
         if batch.maxAge.nanoseconds == 0 { problems.append("batch.max_age is 0; it must be more, e.g. \"200ms\"") }
         if retry.initialBackoff.nanoseconds == 0 { problems.append("retry.initial_backoff is 0; it must be more, e.g. \"250ms\"") }
         if retry.maxBackoff < retry.initialBackoff { problems.append("retry.max_backoff (\(retry.maxBackoff)) is shorter than retry.initial_backoff (\(retry.initialBackoff))") }
@@ -137,8 +138,15 @@ extension IngestConfiguration {
 
     /// `batch`: a batch is written when it has `size` records or its oldest record is `max_age` old.
     public struct Batch: Codable, Sendable, Equatable {
-        /// `size`: the most records in one batch. Default `500`.
+        /// `size`: a batch is written once this many records wait. Default `500`.
         public var size = 500
+        /// `max_size`: the most records in one batch when more than `size` wait (the writer fell
+        /// behind, or a spool is replayed): a backlog goes out in fewer, larger `COPY`s, each paying
+        /// one round trip and one commit. At least `size`. Default `5000`.
+        public var maxSize = 5_000
+
+        /// The most records the writer puts in one batch: `max_size`, never less than `size`.
+        var largestBatch: Int { max(size, maxSize) }
         /// `max_age`: the longest a record waits for its batch to fill. Default `200ms`.
         public var maxAge = ConfigDuration.milliseconds(200)
         /// `direct_copy`: copy a batch from the queue straight into `activity` on its first
@@ -150,6 +158,7 @@ extension IngestConfiguration {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case size
+            case maxSize = "max_size"
             case maxAge = "max_age"
             case directCopy = "direct_copy"
         }
@@ -158,6 +167,7 @@ extension IngestConfiguration {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Self()
             size = try container.decodeIfPresent(Int.self, forKey: .size) ?? defaults.size
+            maxSize = try container.decodeIfPresent(Int.self, forKey: .maxSize) ?? max(defaults.maxSize, size)
             maxAge = try container.decodeIfPresent(ConfigDuration.self, forKey: .maxAge) ?? defaults.maxAge
             directCopy = try container.decodeIfPresent(Bool.self, forKey: .directCopy) ?? defaults.directCopy
         }

@@ -38,8 +38,14 @@ final class PostgresSession {
         return try rows(of: result, operation: operation)
     }
 
-    /// Runs `COPY ... FROM STDIN` and sends `data` (already in the COPY format the statement names).
-    func copyIn(_ sql: String, data: ByteBuffer, operation: String) throws(IngestError) {
+    /// Runs `COPY ... FROM STDIN`, streaming what `produce` writes into the `CopyInStream` it is
+    /// given (in the COPY format the statement names): the stream sends its buffer whenever it
+    /// holds `CopyInStream.sendThreshold` bytes, so the server parses the first rows while the
+    /// rest are still being encoded.
+    ///
+    /// - Throws: the server's error when it refused the data (the connection stays usable), or a
+    ///   connection error when the data could not be sent.
+    func copyIn(_ sql: String, operation: String, produce: (inout CopyInStream) -> Void) throws(IngestError) {
         let handle = try liveHandle(operation)
         let start = PQexec(handle, sql)
         guard PQresultStatus(start) == PGRES_COPY_IN else {
@@ -47,19 +53,10 @@ final class PostgresSession {
             throw error(operation, result: nil, fallback: "the server did not enter COPY mode")
         }
         PQclear(start)
-        // libpq takes an int length: send large batches in 1 MiB pieces.
-        let chunk = 1 << 20
-        var offset = 0
-        let sent: Bool = data.withUnsafeReadableBytes { raw in
-            while offset < raw.count {
-                let length = min(chunk, raw.count - offset)
-                let pointer = raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
-                guard PQputCopyData(handle, pointer, Int32(length)) == 1 else { return false }
-                offset += length
-            }
-            return true
-        }
-        let ended = PQputCopyEnd(handle, sent ? nil : "client failed to send COPY data") == 1
+        var stream = CopyInStream(handle: handle)
+        produce(&stream)
+        stream.send()
+        let ended = PQputCopyEnd(handle, stream.failed ? "client failed to send COPY data" : nil) == 1
         // Read every result until NULL, keeping the first error: the connection is reusable only then.
         var failure: IngestError?
         while let result = PQgetResult(handle) {
@@ -69,7 +66,7 @@ final class PostgresSession {
             PQclear(result)
         }
         if let failure { throw failure }
-        guard sent, ended else { throw error(operation, result: nil, fallback: "COPY data could not be sent") }
+        guard !stream.failed, ended else { throw error(operation, result: nil, fallback: "COPY data could not be sent") }
     }
 
     /// Closes the connection. Idempotent.
@@ -134,6 +131,51 @@ final class PostgresSession {
             return "The schema does not match this sidecar: run `trackingproxy db migrate` (or enable database.migrate_on_start)."
         }
         return "Check the PostgreSQL server log; the writer retries with backoff and spools meanwhile."
+    }
+}
+
+/// The data side of a `COPY ... FROM STDIN` in progress (see `PostgresSession.copyIn`): append
+/// to `buffer`, then call `sendIfFull()`. Lives only inside that call, on the connection's thread.
+struct CopyInStream: ~Copyable {
+    /// Bytes buffered before they go to libpq: large enough that the per-call cost vanishes,
+    /// small enough that the server starts on the first rows early and memory stays flat.
+    static let sendThreshold = 64 * 1024
+
+    private let handle: OpaquePointer
+    /// Where the producer appends COPY data.
+    var buffer: ByteBuffer
+    /// Whether libpq refused data; the COPY is then ended with an error.
+    private(set) var failed = false
+
+    fileprivate init(handle: OpaquePointer) {
+        self.handle = handle
+        self.buffer = ByteBuffer()
+        buffer.reserveCapacity(Self.sendThreshold + 4096)
+    }
+
+    /// Sends the buffer when it holds at least `sendThreshold` bytes.
+    mutating func sendIfFull() {
+        if buffer.readableBytes >= Self.sendThreshold { send() }
+    }
+
+    /// Hands everything buffered to libpq (which writes it to the socket) and empties the buffer.
+    fileprivate mutating func send() {
+        guard !failed, buffer.readableBytes > 0 else { return }
+        let handle = self.handle
+        // libpq takes an int length; the buffer stays far below that unless one row is huge,
+        // so pieces of at most 1 MiB.
+        let sent: Bool = buffer.withUnsafeReadableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let length = min(1 << 20, raw.count - offset)
+                let pointer = raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+                guard PQputCopyData(handle, pointer, Int32(length)) == 1 else { return false }
+                offset += length
+            }
+            return true
+        }
+        failed = !sent
+        buffer.clear()
     }
 }
 

@@ -24,11 +24,12 @@ struct WriterState: Sendable {
     var stopped = false
     var dropLog = RateLimitedLog()
 
-    /// Takes the next batch: when `force`, or when `size` records wait, or the oldest waited `maxAge`.
-    mutating func takeBatch(size: Int, maxAge: Duration, now: ContinuousClock.Instant, force: Bool) -> [ActivityRecord]? {
+    /// Takes the next batch, of at most `maxSize` records: when `force`, or when `size` records
+    /// wait, or the oldest waited `maxAge`.
+    mutating func takeBatch(size: Int, maxSize: Int, maxAge: Duration, now: ContinuousClock.Instant, force: Bool) -> [ActivityRecord]? {
         guard let oldest = queue.first else { return nil }
         guard force || queue.count >= size || now - oldest.enqueued >= maxAge else { return nil }
-        let count = min(size, queue.count)
+        let count = min(maxSize, queue.count)
         var batch: [ActivityRecord] = []
         batch.reserveCapacity(count)
         for _ in 0..<count { batch.append(queue.removeFirst().record) }

@@ -85,6 +85,10 @@ do {
     for record in records where (try? record.validated()) != nil { valid += 1 }
     let elapsed = seconds(ContinuousClock.now - began)
     print(String(format: "validation alone: %.2f µs per record (%d valid)", elapsed * 1e6 / Double(rowCount), valid))
+    let encodingBegan = ContinuousClock.now
+    let encoded = ActivityRecord.binaryCopy(of: records).count
+    let encoding = seconds(ContinuousClock.now - encodingBegan)
+    print(String(format: "binary COPY encoding alone: %.2f µs per record (%d bytes)", encoding * 1e6 / Double(rowCount), encoded))
     if environment["INGEST_BENCH_VALIDATE_ONLY"] != nil { exit(0) }
 }
 

@@ -8,6 +8,7 @@ import Testing
         let configuration = try JSONDecoder().decode(IngestConfiguration.self, from: Data("{}".utf8))
         #expect(configuration == IngestConfiguration())
         #expect(configuration.batch.size == 500)
+        #expect(configuration.batch.maxSize == 5_000)
         #expect(configuration.batch.maxAge == .milliseconds(200))
         #expect(configuration.database.synchronousCommit == .off)
         #expect(configuration.spool.whenFull == .dropNewest)
@@ -28,6 +29,8 @@ import Testing
         #expect(configuration.database.synchronousCommit == .on)
         #expect(!configuration.database.migrateOnStart)
         #expect(configuration.queue.capacity == 42)
+        #expect(configuration.batch.size == 10)
+        #expect(configuration.batch.maxSize == 5_000)
         #expect(configuration.batch.maxAge == .milliseconds(50))
         #expect(configuration.retry.maxBackoff == .seconds(60))
         #expect(configuration.spool.maxBytes == ByteSize(bytes: 2 << 30))
@@ -65,6 +68,20 @@ import Testing
             #expect(error.code == .configuration)
             #expect(error.message.contains("batch.size is 0"))
             #expect(error.message.contains("spool.max_bytes"))
+        }
+    }
+
+    @Test func maxSizeFollowsALargerSizeAndIsCheckedAgainstIt() throws {
+        let larger = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"batch": {"size": 8000}}"#.utf8))
+        #expect(larger.batch.maxSize == 8000)
+        let both = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"batch": {"size": 100, "max_size": 300}}"#.utf8))
+        #expect(both.batch.maxSize == 300)
+        let smaller = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"batch": {"size": 100, "max_size": 50}}"#.utf8))
+        #expect(throws: IngestError.self) { try smaller.validate() }
+        do {
+            try smaller.validate()
+        } catch {
+            #expect(error.message.contains("batch.max_size (50) is smaller than batch.size (100)"))
         }
     }
 

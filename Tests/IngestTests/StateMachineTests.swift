@@ -117,3 +117,35 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 }
+
+@Suite struct BatchTakingTests {
+    private func state(holding count: Int, enqueued: ContinuousClock.Instant) -> WriterState {
+        var state = WriterState()
+        for index in 0..<count { state.queue.append(WriterState.Queued(record: makeRecord(index), enqueued: enqueued)) }
+        return state
+    }
+
+    @Test func waitsForSizeOrAge() {
+        let now = ContinuousClock.now
+        var young = state(holding: 99, enqueued: now)
+        #expect(young.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now, force: false) == nil)
+        #expect(young.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now + .milliseconds(200), force: false)?.count == 99)
+        var full = state(holding: 100, enqueued: now)
+        #expect(full.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now, force: false)?.count == 100)
+    }
+
+    @Test func aBacklogGoesOutInBatchesOfUpToMaxSizeInOrder() throws {
+        let now = ContinuousClock.now
+        var backlog = state(holding: 1_200, enqueued: now)
+        var sizes: [Int] = []
+        var requestIDs: [String?] = []
+        while let batch = backlog.takeBatch(size: 100, maxSize: 500, maxAge: .seconds(1), now: now, force: false) {
+            sizes.append(batch.count)
+            requestIDs += batch.map(\.requestID)
+        }
+        // The last 200 are a full batch by size; nothing is left behind.
+        #expect(sizes == [500, 500, 200])
+        #expect(requestIDs == (0..<1_200).map { "req-\($0)" })
+        #expect(backlog.queue.isEmpty)
+    }
+}
