@@ -75,8 +75,10 @@ extension ActivityWriter {
                 if let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: false) }) {
                     do {
                         try await write(batch, durable: false, on: current)
+                        _ = shared.withLock { $0.finishBatch() }
                     } catch {
-                        await spoolRecords(batch, spool: spool)
+                        // Unless the spool pump already holds a copy (the write took too long).
+                        if !shared.withLock({ $0.finishBatch() }) { await spoolRecords(batch, spool: spool) }
                         throw error
                     }
                     didWork = true
@@ -111,9 +113,10 @@ extension ActivityWriter {
               let batch = shared.withLock({ $0.takeBatch(size: 1, maxSize: maxSize, maxAge: .zero, now: .now, force: true) }) {
             do {
                 try await write(batch, durable: false, on: live)
+                _ = shared.withLock { $0.finishBatch() }
                 flushed += batch.count
             } catch {
-                await spoolRecords(batch, spool: spool)
+                if !shared.withLock({ $0.finishBatch() }) { await spoolRecords(batch, spool: spool) }
                 logger.warning("shutdown flush failed; the rest of the queue goes to the spool", metadata: ["error.message": "\(error)"])
                 break
             }

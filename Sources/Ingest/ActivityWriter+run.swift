@@ -37,17 +37,35 @@ extension ActivityWriter {
 
     /// Moves the overflow (and the whole queue while PostgreSQL is unreachable) to the spool,
     /// fsyncs every `spool.sync_interval`, and updates the gauges. Runs until cancelled.
+    ///
+    /// Records that waited in memory for half the sync interval (PostgreSQL slow but reachable:
+    /// the queue backs up, or a batch's write hangs) go to the spool too, and the spool is synced
+    /// within the other half: so `kill -9` loses at most the last `sync_interval` of records, as
+    /// with the spool alone.
     private func runSpoolPump(_ spool: Spool) async {
         let tick = Duration.milliseconds(20)
-        var nextSync = ContinuousClock.now + configuration.spool.syncInterval.duration
+        let syncInterval = configuration.spool.syncInterval.duration
+        let ageLimit = syncInterval / 2
+        var nextSync = ContinuousClock.now + syncInterval
+        var slowLog = RateLimitedLog(interval: .seconds(30))
         while !Task.isCancelled {
-            let records = shared.withLock { state in
-                state.takeForSpool(includingQueue: !state.phase.isReachable && state.phase != .starting)
+            let now = ContinuousClock.now
+            let (records, aged) = shared.withLock { state in
+                let records = state.takeForSpool(includingQueue: !state.phase.isReachable && state.phase != .starting)
+                return (records, state.takeAged(enqueuedBefore: now - ageLimit))
             }
-            await spoolRecords(records, spool: spool)
+            await spoolRecords(records + aged, spool: spool)
+            if !aged.isEmpty {
+                nextSync = min(nextSync, now + ageLimit)
+                if let represented = slowLog.event(at: now) {
+                    logger.warning("PostgreSQL is slow: records waiting longer than half of spool.sync_interval go to the spool", metadata: [
+                        "ingest.records": "\(aged.count)", "ingest.events_since_last_log": "\(represented)",
+                    ])
+                }
+            }
             if ContinuousClock.now >= nextSync {
                 await spool.sync()
-                nextSync = ContinuousClock.now + configuration.spool.syncInterval.duration
+                nextSync = ContinuousClock.now + syncInterval
             }
             updateGauges(spool)
             try? await Task.sleep(for: tick)

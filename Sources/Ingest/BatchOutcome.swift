@@ -1,6 +1,7 @@
 /// What writing one batch did.
 struct BatchOutcome: Sendable {
-    /// Records committed to `activity` (duplicates of rows already there included: they are stored).
+    /// Rows added to `activity` by this batch; records whose row was stored already (a replay)
+    /// are skipped by `ON CONFLICT DO NOTHING` and not counted.
     var written = 0
     /// Records PostgreSQL refused, moved to `activity_dead_letter`, with the reason.
     var deadLettered: [(record: ActivityRecord, error: IngestError)] = []

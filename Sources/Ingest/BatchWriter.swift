@@ -47,8 +47,7 @@ final class BatchWriter: @unchecked Sendable {
 
     private func writeSplitting(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession, outcome: inout BatchOutcome) throws(IngestError) {
         do {
-            try writeOnce(records, durable: durable, direct: direct, session: session)
-            outcome.written += records.count
+            outcome.written += try writeOnce(records, durable: durable, direct: direct, session: session)
         } catch where direct && error.sqlState == Self.uniqueViolation {
             // Some rows are stored already: go through the staging table, which skips them.
             try writeSplitting(records, durable: durable, direct: false, session: session, outcome: &outcome)
@@ -56,8 +55,7 @@ final class BatchWriter: @unchecked Sendable {
             // A partition was dropped behind our back: create it again and retry once.
             partitions.forget()
             try partitions.ensure(Set(records.map { MonthPartition(containing: $0.occurredAt) }), session: session)
-            try writeOnce(records, durable: durable, direct: false, session: session)
-            outcome.written += records.count
+            outcome.written += try writeOnce(records, durable: durable, direct: false, session: session)
         } catch where error.isDataError {
             guard records.count > 1 else {
                 if try deadLetter(records.first!, error: error, session: session) {
@@ -75,7 +73,8 @@ final class BatchWriter: @unchecked Sendable {
 
     static let uniqueViolation = "23505"
 
-    private func writeOnce(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession) throws(IngestError) {
+    /// Writes `records` in one transaction; returns how many rows were added.
+    private func writeOnce(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession) throws(IngestError) -> Int {
         // Encoded while it is sent: the server works on the first rows meanwhile.
         let encode = { (stream: inout CopyInStream) in
             BinaryCopyFormat.writeHeader(into: &stream.buffer)
@@ -91,19 +90,19 @@ final class BatchWriter: @unchecked Sendable {
             // partitioned table itself, never straight into a month's partition: the statement
             // triggers that keep `activity_hourly` exact fire only for statements on `activity`.
             try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", operation: "copy batch", produce: encode)
-            return
+            return records.count
         }
         do {
             try session.execute(durable ? "BEGIN; SET LOCAL synchronous_commit = on" : "BEGIN", operation: "begin batch")
             if direct {
                 try session.copyIn("COPY activity (\(columns)) FROM STDIN (FORMAT binary)", operation: "copy batch", produce: encode)
                 try session.execute("COMMIT", operation: "commit batch")
-                return
+                return records.count
             }
             try session.copyIn("COPY \(Self.stagingTable) (\(columns)) FROM STDIN (FORMAT binary)", operation: "copy batch", produce: encode)
             // One round trip for both: if the INSERT fails, the COMMIT is not run and the
             // transaction is rolled back below.
-            try session.execute(
+            return try session.executeCountingFirst(
                 "INSERT INTO activity (\(columns)) SELECT \(columns) FROM \(Self.stagingTable) ON CONFLICT DO NOTHING; COMMIT",
                 operation: "insert batch"
             )

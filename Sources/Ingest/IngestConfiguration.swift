@@ -38,6 +38,9 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
         if spool.segmentBytes.bytes < 4096 { problems.append("spool.segment_bytes is \(spool.segmentBytes); it must be at least 4KiB") }
         if spool.maxBytes < spool.segmentBytes { problems.append("spool.max_bytes (\(spool.maxBytes)) is smaller than spool.segment_bytes (\(spool.segmentBytes))") }
         if spool.syncInterval.nanoseconds == 0 { problems.append("spool.sync_interval is 0; it must be more, e.g. \"1s\"") }
+        if batch.maxAge.duration >= spool.syncInterval.duration / 2 {
+            problems.append("batch.max_age (\(batch.maxAge)) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
+        }
         guard problems.isEmpty else {
             throw IngestError(
                 code: .configuration, operation: "read configuration", message: problems.joined(separator: "; "),

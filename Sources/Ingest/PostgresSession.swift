@@ -25,6 +25,25 @@ final class PostgresSession {
         return try rows(of: result, operation: operation)
     }
 
+    /// Runs several statements in one round trip and returns the number of rows the first one
+    /// affected (`INSERT 0 n`: n). Reads every result; the first error is thrown.
+    func executeCountingFirst(_ sql: String, operation: String) throws(IngestError) -> Int {
+        let handle = try liveHandle(operation)
+        guard PQsendQuery(handle, sql) == 1 else { throw error(operation, result: nil, fallback: "the statement could not be sent") }
+        var failure: IngestError?
+        var count: Int?
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
+                failure = error(operation, result: result, fallback: "the statement failed")
+            }
+            if count == nil { count = Int(String(cString: PQcmdTuples(result))) ?? 0 }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        return count ?? 0
+    }
+
     /// Runs one statement with text parameters (`$1`, `$2`, ...); NULL for `nil`.
     @discardableResult
     func execute(_ sql: String, parameters: [String?], operation: String) throws(IngestError) -> [[String?]] {

@@ -13,6 +13,8 @@ struct WriterState: Sendable {
     var queue = CircularBuffer<Queued>()
     /// Records that found the queue full, on their way to the spool. Bounded by `queue.capacity`.
     var overflow: [ActivityRecord] = []
+    /// The batch being written from the queue, from `takeBatch` until `finishBatch`.
+    var inFlight: InFlight?
     var phase = Phase.starting
     var lastWrite: Date?
     var rowsWritten = 0
@@ -33,7 +35,31 @@ struct WriterState: Sendable {
         var batch: [ActivityRecord] = []
         batch.reserveCapacity(count)
         for _ in 0..<count { batch.append(queue.removeFirst().record) }
+        inFlight = InFlight(records: batch, oldest: oldest.enqueued)
         return batch
+    }
+
+    /// The batch taken last is written, or failed. Returns whether `takeAged` spooled a copy of it
+    /// meanwhile (then a failed batch must not be spooled again).
+    mutating func finishBatch() -> Bool {
+        defer { inFlight = nil }
+        return inFlight?.spooled ?? false
+    }
+
+    /// Takes for the spool what has waited in memory since before `cutoff`: the queue's oldest
+    /// records (removed), and a copy of the batch in flight (kept: its write may still succeed;
+    /// the replay then skips its rows). Bounds what `kill -9` can lose while PostgreSQL is slow.
+    mutating func takeAged(enqueuedBefore cutoff: ContinuousClock.Instant) -> [ActivityRecord] {
+        var aged: [ActivityRecord] = []
+        if var batch = inFlight, !batch.spooled, batch.oldest < cutoff {
+            aged = batch.records
+            batch.spooled = true
+            inFlight = batch
+        }
+        while let oldest = queue.first, oldest.enqueued < cutoff {
+            aged.append(queue.removeFirst().record)
+        }
+        return aged
     }
 
     /// Empties the overflow, and the queue too when `includingQueue`, for the spool.
@@ -45,6 +71,17 @@ struct WriterState: Sendable {
             queue.removeAll(keepingCapacity: true)
         }
         return records
+    }
+}
+
+extension WriterState {
+    /// A batch on its way to PostgreSQL.
+    struct InFlight: Sendable {
+        var records: [ActivityRecord]
+        /// When its oldest record was queued.
+        var oldest: ContinuousClock.Instant
+        /// Whether a copy went to the spool because the write took too long.
+        var spooled = false
     }
 }
 

@@ -61,6 +61,7 @@ import Testing
         #expect(throws: Never.self) { try configuration.validate() }
         configuration.batch.size = 0
         configuration.spool.maxBytes = ByteSize(bytes: 10)
+        configuration.batch.maxAge = .milliseconds(500)
         do {
             try configuration.validate()
             Issue.record("expected an error")
@@ -68,6 +69,7 @@ import Testing
             #expect(error.code == .configuration)
             #expect(error.message.contains("batch.size is 0"))
             #expect(error.message.contains("spool.max_bytes"))
+            #expect(error.message.contains("batch.max_age (500ms) must be under half of spool.sync_interval (1s)"))
         }
     }
 

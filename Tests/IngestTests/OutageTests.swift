@@ -27,6 +27,34 @@ extension PostgresTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDir).isEmpty)
     }
 
+    /// PostgreSQL reachable but stuck (a lock held elsewhere): records do not wait in memory past
+    /// half the sync interval, neither in the queue nor in the batch being written, so `kill -9`
+    /// could lose at most one sync interval. When PostgreSQL moves again, every row is stored once.
+    @Test func slowDatabaseMovesWaitingRecordsToTheSpool() async throws {
+        let cluster = try TestCluster.current()
+        let url = try await cluster.createDatabase()
+        var configuration = makeConfiguration(url: url, spoolDir: temporarySpoolDirectory())
+        configuration.spool.syncInterval = .milliseconds(300)
+        configuration.batch.size = 100
+        let blocker = try await PostgresConnection.connect(url: Secret(url))
+        try await withWriter(configuration) { writer in
+            try await eventually("connected") { writer.status().databaseReachable }
+            try await blocker.execute("BEGIN; LOCK TABLE activity IN ACCESS EXCLUSIVE MODE")
+            for index in 0..<1_000 { #expect(writer.record(makeRecord(index)) == .queued) }
+            // The first batch hangs on the lock; it and everything queued behind it reach the spool.
+            try await eventually("waiting records spooled") {
+                let status = writer.status()
+                return status.queueDepth == 0 && status.spoolRecords >= 1_000
+            }
+            #expect(writer.status().rowsWritten == 0)
+            try await blocker.execute("ROLLBACK")
+            try await eventually("caught up") { writer.status().spoolRecords == 0 && writer.status().rowsWritten == 1_000 }
+        }
+        #expect(try await blocker.count("SELECT count(*) FROM activity") == 1_000)
+        #expect(try await blocker.count("SELECT count(DISTINCT id) FROM activity") == 1_000)
+        await blocker.close()
+    }
+
     @Test func corruptSpoolTailIsSkippedAndCounted() async throws {
         let cluster = try TestCluster.current()
         let url = try await cluster.createDatabase()

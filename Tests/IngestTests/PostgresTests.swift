@@ -89,14 +89,17 @@ import Testing
         try await Migrator(logger: testLogger).migrate(connection)
         let records = (0..<1_000).map { makeRecord($0) }
         let writer = BatchWriter(synchronousCommit: .off)
-        try await connection.run { session in
+        let written = try await connection.run { session in
             try writer.prepare(session)
-            _ = try writer.write(Array(records[0..<400]), durable: false, direct: true, session: session)
-            _ = try writer.write(records, durable: false, direct: true, session: session)  // 23505, then staged
-            _ = try writer.write(records, durable: true, session: session)
-            _ = try writer.write(Array(records[100..<300]), durable: false, session: session)
-            _ = try writer.write(Array(records[100..<300]), durable: true, direct: true, session: session)
+            return [
+                try writer.write(Array(records[0..<400]), durable: false, direct: true, session: session).written,
+                try writer.write(records, durable: false, direct: true, session: session).written,  // 23505, then staged
+                try writer.write(records, durable: true, session: session).written,
+                try writer.write(Array(records[100..<300]), durable: false, session: session).written,
+                try writer.write(Array(records[100..<300]), durable: true, direct: true, session: session).written,
+            ]
         }
+        #expect(written == [400, 600, 0, 0, 0], "only rows added are counted")
         #expect(try await connection.count("SELECT count(*) FROM activity") == 1_000)
         #expect(try await connection.count("SELECT count(DISTINCT id) FROM activity") == 1_000)
         await connection.close()
@@ -136,6 +139,7 @@ import Testing
         let url = try await cluster.createDatabase()
         var configuration = makeConfiguration(url: url, spoolDir: temporarySpoolDirectory())
         configuration.batch.maxAge = .seconds(60)  // nothing is written before shutdown...
+        configuration.spool.syncInterval = .seconds(300)  // ... nor spooled for waiting long
         configuration.batch.size = 100_000
         let records = (0..<5_000).map { makeRecord($0) }
         try await withWriter(configuration) { writer in

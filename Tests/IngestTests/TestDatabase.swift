@@ -129,7 +129,7 @@ func makeConfiguration(url: String, spoolDir: String) -> IngestConfiguration {
     configuration.retry.initialBackoff = .milliseconds(50)
     configuration.retry.maxBackoff = .milliseconds(500)
     configuration.spool.dir = spoolDir
-    configuration.spool.syncInterval = .milliseconds(100)
+    configuration.spool.syncInterval = .milliseconds(400)
     return configuration
 }
 
