@@ -139,11 +139,11 @@ extension ActivityWriter {
     }
 
     /// Writes a batch: `durable` for spool replays (staging table, synchronous commit), otherwise
-    /// a first attempt from the queue (direct COPY when `batch.direct_copy`).
+    /// a first attempt from the queue. Both try a direct COPY first when `batch.direct_copy`.
     private func write(_ records: [ActivityRecord], durable: Bool, on live: Live) async throws {
         let started = ContinuousClock.now
         let batchWriter = live.batchWriter
-        let direct = !durable && configuration.batch.directCopy
+        let direct = configuration.batch.directCopy
         let outcome = try await live.connection.run { try batchWriter.write(records, durable: durable, direct: direct, session: $0) }
         let elapsed = ContinuousClock.now - started
         metrics.batches.increment()

@@ -6,10 +6,11 @@ import NIOCore
 /// replaying a batch never duplicates rows. A batch refused for its data is split in halves until
 /// the bad rows are isolated; those go to `activity_dead_letter`.
 ///
-/// Fast path (`direct`): a batch written for the first time from the queue cannot hold stored
-/// rows (fresh UUIDv7 ids), so it is copied straight into `activity`, half the server's work.
-/// Should it hold one anyway, the primary key refuses the COPY (23505) and the batch goes through
-/// the staging table. Spool replays, which may repeat committed rows, always use the staging table.
+/// Fast path (`direct`): most batches hold no stored rows (fresh UUIDv7 ids; spooled records that
+/// were never written), so they are copied straight into `activity`, half the server's work.
+/// Should one hold a stored row (a replay of rows that were committed after all), the primary key
+/// refuses the COPY (23505) and the batch goes through the staging table. Such rows come as whole
+/// batches that committed, so the refusal usually comes at the first row and costs little.
 ///
 /// Used only on its connection's thread (inside `PostgresConnection.run`), one call at a time;
 /// `@unchecked Sendable` only lets it be captured by those closures.

@@ -152,9 +152,9 @@ extension IngestConfiguration {
         var largestBatch: Int { max(size, maxSize) }
         /// `max_age`: the longest a record waits for its batch to fill. Default `200ms`.
         public var maxAge = ConfigDuration.milliseconds(200)
-        /// `direct_copy`: copy a batch from the queue straight into `activity` on its first
-        /// attempt (its ids are new; should one exist, the batch falls back to the staging table).
-        /// `false`: every batch goes through the staging table. Spool replays always do. Default `true`.
+        /// `direct_copy`: copy a batch (from the queue or a spool replay) straight into `activity`
+        /// on its first attempt; should one of its rows be stored already, the batch falls back
+        /// to the staging table. `false`: every batch goes through the staging table. Default `true`.
         public var directCopy = true
 
         public init() {}
