@@ -5,7 +5,8 @@
 #   off      tracking off (a rules file that matches nothing)
 #   on       tracking on, PostgreSQL up (scripts/pg.sh cluster)
 #   db-down  tracking on, PostgreSQL unreachable (records go to the spool)
-# Prints req/s, p50, p99 per instance and the ratios on/off and db-down/on; then checks that the
+# Prints req/s, p50, p99 and CPU µs per request (the instance's process, and PostgreSQL's backends,
+# from /proc) per instance and the ratios on/off and db-down/on; then checks that the
 # rows in PostgreSQL equal the requests "on" answered, and that "db-down" spooled all of its own.
 #
 # Usage: bench/tracking.sh [ROUNDS] [SECONDS] [CONNECTIONS]    (defaults 3 10 32)
@@ -43,10 +44,11 @@ NGX
 nginx -c "$WORK/up.conf" -p "$WORK"
 printf 'version: 1\nrules: []\n' > "$WORK/no-rules.yaml"
 
+declare -A PID
 start() { # name port admin rules database-url
   "$BIN" serve --listen "127.0.0.1:$2" --upstream "http://127.0.0.1:$UP" --admin-listen "127.0.0.1:$3" \
     --rules "$4" --database-url "$5" --spool-dir "$WORK/spool-$1" --log-level error 2> "$WORK/$1.log" &
-  pids+=($!)
+  pids+=($!); PID[$1]=$!
 }
 start off 18112 18122 "$WORK/no-rules.yaml" "postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy"
 start on 18113 18123 rules/reports-app.yaml "postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy"
@@ -58,26 +60,44 @@ cat > "$WORK/post.lua" <<'LUA'
 wrk.method = "POST"; wrk.body = '{"format":"pdf"}'; wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Forwarded-User"] = "bench-user"
 LUA
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { # pids... -> utime+stime summed
+  local total=0
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
+    total=$(( total + f[11] + f[12] ))
+  done
+  echo $total
+}
+pg_pids() { pgrep -f "postgres: .*postgres trackingproxy" | tr '\n' ' '; pgrep -f "postgres: (walwriter|checkpointer|background writer)" | tr '\n' ' '; }
 to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else if (v ~ /s$/) print n*1000000; else print n }'; }
 : > "$WORK/results"
 echo "== tracked POST through trackingproxy: tracking off / on / on with PostgreSQL down; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
   for target in "off 18112" "on 18113" "db-down 18114"; do
     set -- $target
+    pgp=$(pg_pids)
+    before=$(cpu_ticks "${PID[$1]}"); pg_before=$(cpu_ticks $pgp)
     out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$2/api/v1/reports/7/generate/")
+    after=$(cpu_ticks "${PID[$1]}"); pg_after=$(cpu_ticks $pgp)
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")"); p99=$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")")
-    echo "$1 $rps $p50 $p99" >> "$WORK/results"
-    printf "  round %d %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us\n" "$round" "$1" "$rps" "$p50" "$p99"
+    cpu=$(awk -v t=$((after - before)) -v k="$TICK" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1000000 / k / r }')
+    pgcpu=$(awk -v t=$((pg_after - pg_before)) -v k="$TICK" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1000000 / k / r }')
+    echo "$1 $rps $p50 $p99 $cpu $pgcpu" >> "$WORK/results"
+    printf "  round %d %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us   proxy CPU %5.1f us/req   PostgreSQL CPU %5.1f us/req\n" "$round" "$1" "$rps" "$p50" "$p99" "$cpu" "$pgcpu"
   done
 done
 awk '
-  { rps[$1]=rps[$1] " " $2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4 }
+  { rps[$1]=rps[$1] " " $2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4; cpu[$1]=cpu[$1] " " $5; pg[$1]=pg[$1] " " $6 }
   function median(s,   a, n, i, j, t) { n = split(s, a, " "); for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]+0 < a[i]+0) { t=a[i]; a[i]=a[j]; a[j]=t }; return a[int((n+1)/2)] }
   END {
     split("off on db-down", names, " ")
-    for (i=1;i<=3;i++) { k=names[i]; r[k]=median(rps[k]); q50[k]=median(p50[k]); q99[k]=median(p99[k]);
-      printf "  median %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us\n", k, r[k], q50[k], q99[k] }
+    for (i=1;i<=3;i++) { k=names[i]; r[k]=median(rps[k]); q50[k]=median(p50[k]); q99[k]=median(p99[k]); c[k]=median(cpu[k]); g[k]=median(pg[k]);
+      printf "  median %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us   proxy CPU %5.1f us/req   PostgreSQL CPU %5.1f us/req\n", k, r[k], q50[k], q99[k], c[k], g[k] }
+    printf " proxy CPU per request: on/off %.2fx (+%.1f us per tracked request)\n", c["on"]/c["off"], c["on"]-c["off"]
     printf " ratios: on/off req/s %.2fx (target >= 0.95), p99 %.2fx; db-down/on req/s %.2fx, p50 %.2fx, p99 %.2fx\n",
       r["on"]/r["off"], q99["on"]/q99["off"], r["db-down"]/r["on"], q50["db-down"]/q50["on"], q99["db-down"]/q99["on"]
   }' "$WORK/results"

@@ -82,6 +82,9 @@ import Testing
     @Test(arguments: [
         ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("two\nlines", "\"two\nlines\""),
         ("cr\r", "\"cr\r\""), (" padded", "\" padded\""), ("", ""), ("ünïcødé", "ünïcødé"),
+        // Formula injection: defused with a leading quote, numbers left alone.
+        ("=HYPERLINK(\"http://evil\")", "\"'=HYPERLINK(\"\"http://evil\"\")\""), ("+cmd", "'+cmd"), ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\r=1", "\"'\r=1\""), ("-1", "-1"), ("+12.5", "+12.5"), ("-inf", "'-inf"), ("a=b", "a=b"),
     ])
     func csvField(value: String, expected: String) {
         #expect(CSVText.field(value) == expected)

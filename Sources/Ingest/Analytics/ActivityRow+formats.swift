@@ -30,14 +30,28 @@ extension ActivityRow {
     }
 }
 
-/// CSV fields and lines as RFC 4180 writes them.
+/// CSV fields and lines as RFC 4180 writes them, safe to open in a spreadsheet.
 public enum CSVText {
-    /// A field, quoted when it holds a comma, a quote, CR, LF or leading/trailing spaces; quotes doubled.
+    /// A field, quoted when it holds a comma, a quote, CR, LF or leading/trailing spaces; quotes
+    /// doubled. A value a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a
+    /// tab or CR; OWASP "CSV injection") gets a leading `'` unless it is a plain number: user
+    /// agents, paths and user ids come from clients.
     public static func field(_ value: String) -> String {
+        let value = defusingFormula(value)
         let needsQuotes = value.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             || value.first == " " || value.last == " "
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func defusingFormula(_ value: String) -> String {
+        guard let first = value.utf8.first,
+              first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
+                || first == UInt8(ascii: "\t") || first == UInt8(ascii: "\r")
+        else { return value }
+        let numeric = value.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || Array("+-.eE".utf8).contains($0) }
+        if first == UInt8(ascii: "-") || first == UInt8(ascii: "+"), numeric, Double(value) != nil { return value }
+        return "'" + value
     }
 
     /// Fields joined by commas, ended by CRLF.
