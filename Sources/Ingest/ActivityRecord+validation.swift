@@ -28,8 +28,12 @@ extension ActivityRecord {
         guard Self.acceptedDates.contains(occurredAt) else {
             throw .invalidRecord("occurred_at \(occurredAt) is outside the years 1970...9999")
         }
-        for (column, text) in [("user_id", userID ?? ""), ("activity_type", activityType)] where text.utf8.count > Self.maximumIndexedTextBytes {
-            throw .invalidRecord("\(column) is \(text.utf8.count) bytes long, more than \(Self.maximumIndexedTextBytes)")
+        // No array literals here: this runs on the request path for every tracked request.
+        if let userID, userID.utf8.count > Self.maximumIndexedTextBytes {
+            throw .invalidRecord("user_id is \(userID.utf8.count) bytes long, more than \(Self.maximumIndexedTextBytes)")
+        }
+        if activityType.utf8.count > Self.maximumIndexedTextBytes {
+            throw .invalidRecord("activity_type is \(activityType.utf8.count) bytes long, more than \(Self.maximumIndexedTextBytes)")
         }
         var record = self
         var repairs: [String] = []
@@ -45,7 +49,8 @@ extension ActivityRecord {
     var textBytes: Int {
         var total = activityType.utf8.count + description.utf8.count + method.utf8.count + path.utf8.count
         total += metadataJSON.utf8.count + ruleID.utf8.count
-        for text in [userID, ipAddress, userAgent, requestID, peerAddress, forwardedChain] { total += text?.utf8.count ?? 0 }
+        total += (userID?.utf8.count ?? 0) + (ipAddress?.utf8.count ?? 0) + (userAgent?.utf8.count ?? 0)
+        total += (requestID?.utf8.count ?? 0) + (peerAddress?.utf8.count ?? 0) + (forwardedChain?.utf8.count ?? 0)
         return total
     }
 

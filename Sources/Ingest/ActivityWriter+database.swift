@@ -72,7 +72,7 @@ extension ActivityWriter {
                 }
                 let now = ContinuousClock.now
                 let (size, maxSize) = (configuration.batch.size, configuration.batch.largestBatch)
-                if let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: false) }) {
+                if let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: false) })?.records {
                     do {
                         try await write(batch, durable: false, on: current)
                         _ = shared.withLock { $0.finishBatch() }
@@ -110,7 +110,7 @@ extension ActivityWriter {
         let maxSize = configuration.batch.largestBatch
         var flushed = 0
         while ContinuousClock.now < deadline,
-              let batch = shared.withLock({ $0.takeBatch(size: 1, maxSize: maxSize, maxAge: .zero, now: .now, force: true) }) {
+              let batch = shared.withLock({ $0.takeBatch(size: 1, maxSize: maxSize, maxAge: .zero, now: .now, force: true) })?.records {
             do {
                 try await write(batch, durable: false, on: live)
                 _ = shared.withLock { $0.finishBatch() }

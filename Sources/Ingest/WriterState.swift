@@ -27,16 +27,22 @@ struct WriterState: Sendable {
     var dropLog = RateLimitedLog()
 
     /// Takes the next batch, of at most `maxSize` records: when `force`, or when `size` records
-    /// wait, or the oldest waited `maxAge`.
-    mutating func takeBatch(size: Int, maxSize: Int, maxAge: Duration, now: ContinuousClock.Instant, force: Bool) -> [ActivityRecord]? {
+    /// wait, or the oldest waited `maxAge`. Runs under the lock the request path takes: when the
+    /// whole queue fits, it is handed over in O(1) and copied out by `records` after the lock.
+    mutating func takeBatch(size: Int, maxSize: Int, maxAge: Duration, now: ContinuousClock.Instant, force: Bool) -> TakenBatch? {
         guard let oldest = queue.first else { return nil }
         guard force || queue.count >= size || now - oldest.enqueued >= maxAge else { return nil }
-        let count = min(maxSize, queue.count)
-        var batch: [ActivityRecord] = []
-        batch.reserveCapacity(count)
-        for _ in 0..<count { batch.append(queue.removeFirst().record) }
-        inFlight = InFlight(records: batch, oldest: oldest.enqueued)
-        return batch
+        let taken: CircularBuffer<Queued>
+        if queue.count <= maxSize {
+            taken = queue
+            queue = CircularBuffer(initialCapacity: max(16, queue.count))
+        } else {
+            var part = CircularBuffer<Queued>(initialCapacity: maxSize)
+            for _ in 0..<maxSize { part.append(queue.removeFirst()) }
+            taken = part
+        }
+        inFlight = InFlight(queued: taken, oldest: oldest.enqueued)
+        return TakenBatch(queued: taken)
     }
 
     /// The batch taken last is written, or failed. Returns whether `takeAged` spooled a copy of it
@@ -52,7 +58,7 @@ struct WriterState: Sendable {
     mutating func takeAged(enqueuedBefore cutoff: ContinuousClock.Instant) -> [ActivityRecord] {
         var aged: [ActivityRecord] = []
         if var batch = inFlight, !batch.spooled, batch.oldest < cutoff {
-            aged = batch.records
+            aged = batch.queued.map(\.record)
             batch.spooled = true
             inFlight = batch
         }
@@ -75,9 +81,15 @@ struct WriterState: Sendable {
 }
 
 extension WriterState {
+    /// A batch taken from the queue; `records` copies it out (call it outside the lock).
+    struct TakenBatch: Sendable {
+        let queued: CircularBuffer<Queued>
+        var records: [ActivityRecord] { queued.map(\.record) }
+    }
+
     /// A batch on its way to PostgreSQL.
     struct InFlight: Sendable {
-        var records: [ActivityRecord]
+        var queued: CircularBuffer<Queued>
         /// When its oldest record was queued.
         var oldest: ContinuousClock.Instant
         /// Whether a copy went to the spool because the write took too long.

@@ -129,9 +129,9 @@ struct SeededGenerator: RandomNumberGenerator {
         let now = ContinuousClock.now
         var young = state(holding: 99, enqueued: now)
         #expect(young.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now, force: false) == nil)
-        #expect(young.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now + .milliseconds(200), force: false)?.count == 99)
+        #expect(young.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now + .milliseconds(200), force: false)?.records.count == 99)
         var full = state(holding: 100, enqueued: now)
-        #expect(full.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now, force: false)?.count == 100)
+        #expect(full.takeBatch(size: 100, maxSize: 500, maxAge: .milliseconds(200), now: now, force: false)?.records.count == 100)
     }
 
     @Test func aBacklogGoesOutInBatchesOfUpToMaxSizeInOrder() throws {
@@ -139,7 +139,7 @@ struct SeededGenerator: RandomNumberGenerator {
         var backlog = state(holding: 1_200, enqueued: now)
         var sizes: [Int] = []
         var requestIDs: [String?] = []
-        while let batch = backlog.takeBatch(size: 100, maxSize: 500, maxAge: .seconds(1), now: now, force: false) {
+        while let batch = backlog.takeBatch(size: 100, maxSize: 500, maxAge: .seconds(1), now: now, force: false)?.records {
             sizes.append(batch.count)
             requestIDs += batch.map(\.requestID)
         }

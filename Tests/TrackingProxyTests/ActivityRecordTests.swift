@@ -66,4 +66,14 @@ import Testing
         let id = ActivityTracker.makeRequestID(using: &first)
         #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
     }
+
+    /// Two words, high nibble first, zero-padded.
+    @Test func requestIDIsTheTwoWordsInHex() {
+        struct Fixed: RandomNumberGenerator {
+            var words: [UInt64]
+            mutating func next() -> UInt64 { words.removeFirst() }
+        }
+        var fixed = Fixed(words: [0x0123_4567_89AB_CDEF, 0xF])
+        #expect(ActivityTracker.makeRequestID(using: &fixed) == "0123456789abcdef000000000000000f")
+    }
 }

@@ -69,13 +69,19 @@ final class ActivityTracker: Sendable {
                 requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed))
     }
 
-    /// 16 random bytes as 32 hex digits.
+    /// 16 random bytes as 32 lowercase hex digits, written straight into the string's storage.
     static func makeRequestID(using generator: inout some RandomNumberGenerator) -> String {
-        func hex(_ value: UInt64) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
+        let high = generator.next()
+        let low = generator.next()
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<16 {
+                let shift = UInt64(60 - 4 * index)
+                buffer[index] = digits.utf8Start[Int((high >> shift) & 0xF)]
+                buffer[16 + index] = digits.utf8Start[Int((low >> shift) & 0xF)]
+            }
+            return 32
         }
-        return hex(generator.next()) + hex(generator.next())
     }
 }
 
