@@ -62,3 +62,21 @@ measure("client IP: 10-hop X-Forwarded-For") {
 measure("client IP: isTrusted(peer:)") {
     resolver.isTrusted(peer: "10.0.0.254") ? 1 : 0
 }
+
+// What the proxy does per tracked request of bench/tracking.sh, with the shipped rules file and
+// default tracking configuration: the match, then the activity once the response is in.
+if let policy = try? TrackingPolicy(configuration: TrackingConfiguration()) {
+    let requestHeaders: [(name: String, value: String)] = [
+        ("Host", "127.0.0.1:18113"), ("Content-Length", "16"), ("Content-Type", "application/json"), ("X-Forwarded-User", "bench-user"),
+    ]
+    let target = "/api/v1/reports/7/generate/"
+    measure("reports-app.yaml: match POST …/7/generate/") {
+        policy.rules.match(method: "POST", target: target) == nil ? 0 : 1
+    }
+    let match = policy.rules.match(method: "POST", target: target)!
+    measure("reports-app.yaml: activity for the match (status 200)") {
+        policy.activity(for: match, peer: "127.0.0.1", requestHeaders: requestHeaders, status: 200)?.description.utf8.count ?? 0
+    }
+} else {
+    print("(rules/reports-app.yaml not found: run from the repository root for the tracked-request figures)")
+}
