@@ -2,10 +2,12 @@
 ///
 /// Placeholders are path parameters (and named regex groups), `method`, `path`, `status`, and the
 /// rule's allow-listed `query.NAME` and `header.NAME` metadata. Unknown names are load errors.
+/// A missing value renders as `-`, or as the fallback written after `|`:
+/// `Downloaded report {report_id} as {query.format|csv}`.
 public struct DescriptionTemplate: Sendable, Hashable, CustomStringConvertible {
     enum Part: Sendable, Hashable {
         case text(String)
-        case placeholder(String)
+        case placeholder(String, fallback: String)
     }
 
     let parts: [Part]
@@ -23,8 +25,9 @@ public struct DescriptionTemplate: Sendable, Hashable, CustomStringConvertible {
         for (offset, character) in text.enumerated() {
             if var open = name {
                 if character == "}" {
-                    guard !open.isEmpty else { throw TemplateError(offset: offset, "Empty placeholder `{}`.") }
-                    parts.append(.placeholder(open))
+                    let pieces = open.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard !pieces[0].isEmpty else { throw TemplateError(offset: offset, "Empty placeholder `{\(open)}`.") }
+                    parts.append(.placeholder(String(pieces[0]), fallback: pieces.count > 1 ? String(pieces[1]) : "-"))
                     name = nil
                 } else if character == "{" {
                     throw TemplateError(offset: offset, "Placeholders do not nest.")
@@ -48,15 +51,15 @@ public struct DescriptionTemplate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The placeholder names used.
-    var placeholders: [String] { parts.compactMap { if case let .placeholder(name) = $0 { name } else { nil } } }
+    var placeholders: [String] { parts.compactMap { if case let .placeholder(name, _) = $0 { name } else { nil } } }
 
-    /// Fills the placeholders from `values`; a missing value renders as `-`.
+    /// Fills the placeholders from `values`; a missing value renders as its fallback (`-` unless given).
     func render(_ values: (String) -> String?) -> String {
         var result = ""
         for part in parts {
             switch part {
             case let .text(text): result += text
-            case let .placeholder(name): result += values(name) ?? "-"
+            case let .placeholder(name, fallback): result += values(name) ?? fallback
             }
         }
         return result

@@ -30,6 +30,7 @@ import Testing
         .init(name: "backreference", yaml: header + "  - {id: r, description: d., activity: a, match: {methods: [GET], regex: '/(a)\\1'}}\n", code: "bad-regex", line: 3, column: 79, rule: "r"),
         .init(name: "lookahead", yaml: header + "  - {id: r, description: d., activity: a, match: {methods: [GET], regex: '/(?=a)'}}\n", code: "bad-regex", line: 3, column: 76, rule: "r"),
         .init(name: "path and regex", yaml: header + "  - {id: r, description: d., activity: a, match: {methods: [GET], path: /x, regex: /x}}\n", code: "match-shape", line: 3, column: 50, rule: "r"),
+        .init(name: "unknown placeholder with a fallback", yaml: header + "  - {id: r, description: d., activity: a, description_template: 'x {nope|y}', match: {methods: [GET], path: /x}}\n", code: "unknown-placeholder", line: 3, column: 65, rule: "r"),
         .init(name: "unknown placeholder", yaml: header + "  - {id: r, description: d., activity: a, description_template: 'x {nope}', match: {methods: [GET], path: /x}}\n", code: "unknown-placeholder", line: 3, column: 65, rule: "r"),
         .init(name: "bad status", yaml: header + "  - {id: r, description: d., activity: a, record_status: [2xy], match: {methods: [GET], path: /x}}\n", code: "bad-status", line: 3, column: 59, rule: "r"),
         .init(name: "catch-all with GET", yaml: header + ok + "catch_all: {id: c, description: d., activity: a, methods: [GET, POST]}\n", code: "catch-all-safe-method", line: 4, column: 59, rule: "c"),

@@ -153,6 +153,23 @@ import Testing
         #expect(match.description(metadata: ["id": "7"], status: 201) == "POST r 7 as - from - (201)")
     }
 
+    @Test func placeholderFallbacks() throws {
+        let ruleSet = try RuleSet(yaml: """
+            version: 1
+            rules:
+              - id: r
+                description: d.
+                activity: a
+                match: {methods: [GET], path: "/r/{id}"}
+                metadata: {query: [format]}
+                description_template: "r {id} as {query.format|the default format}, {query.format|}."
+            """, file: "test.yaml")
+        let match = try #require(ruleSet.match(method: "GET", target: "/r/7"))
+        #expect(match.description(metadata: match.metadata(headers: [], redact: []), status: 200) == "r 7 as the default format, .")
+        let withFormat = try #require(ruleSet.match(method: "GET", target: "/r/7?format=pdf"))
+        #expect(withFormat.description(metadata: withFormat.metadata(headers: [], redact: []), status: 200) == "r 7 as pdf, pdf.")
+    }
+
     @Test func ruleCountAndHashAreStable() throws {
         let yaml = "version: 1\nrules:\n  - {id: r, description: d., activity: a, match: {methods: [GET], path: /r}}\n"
         let first = try rules(yaml), second = try rules(yaml)
