@@ -18,7 +18,7 @@ build: deps
 	swift build
 
 release: deps
-	swift build -c release --product trackingproxy --scratch-path .build-release
+	scripts/release-build.sh trackingproxy
 
 test: deps
 	scripts/test.sh

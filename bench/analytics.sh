@@ -28,8 +28,8 @@ export PGDATABASE=analytics_bench
 columns="id, occurred_at, user_id, activity_type, description, method, path, status, ip_address, user_agent, metadata, request_id, duration_ms, peer_address, forwarded_chain, ip_verified, rule_id"
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-(cd "$repo" && swift build --product analytics-cli >/dev/null 2>&1) || { echo "analytics.sh: the build failed: run swift build" >&2; exit 1; }
-cli="$repo/.build/debug/analytics-cli"
+"$repo/scripts/release-build.sh" trackingproxy >/dev/null 2>&1 || { echo "analytics.sh: the release build failed: run scripts/release-build.sh" >&2; exit 1; }
+cli="$repo/.build-release/release/trackingproxy"
 psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'analytics_bench'" | grep -q 1 || psql -d postgres -qc "CREATE DATABASE analytics_bench"
 "$cli" db migrate >/dev/null 2>&1
 psql -q -v days="$days" -f "$repo/bench/partitions.sql" >/dev/null 2>&1
@@ -68,7 +68,7 @@ median_ms() {  # median wall time of a command over $runs runs (after one warm-u
     done
     printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%d ms (min %d, max %d, %d runs)", a[int((NR + 1) / 2)], a[1], a[NR], NR }'
 }
-echo "== timings (whole command: process start, connect, query, output; debug build)"
+echo "== timings (whole command: process start, connect, query, output; release build)"
 echo "   activity list --user $user --from 30d:               $(median_ms "$cli" activity list --user "$user" --from 30d --format json)"
 echo "   activity summary --group-by day --from 30d:          $(median_ms "$cli" activity summary --group-by day --from 30d --format csv)"
 echo "   activity summary --group-by type --from 30d:         $(median_ms "$cli" activity summary --group-by type --from 30d --format csv)"

@@ -26,7 +26,7 @@ trap cleanup EXIT
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 # A scratch path of its own, so a benchmark build never waits on (or for) the debug build's lock.
 BIN=.build-release/release/trackingproxy
-swift build -c release --product trackingproxy --scratch-path .build-release 2>&1 | grep -E "error|Compiling|Build" || true
+scripts/release-build.sh trackingproxy 2>&1 | grep -E "error|Compiling|Build" || true
 [ -x "$BIN" ] || { echo "release build failed" >&2; exit 1; }
 
 head -c 1048576 /dev/urandom > "$WORK/1m.bin"

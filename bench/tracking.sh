@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 BIN=.build-release/release/trackingproxy
-swift build -c release --product trackingproxy --scratch-path .build-release 2>&1 | grep -E "error|Build" || true
+scripts/release-build.sh trackingproxy 2>&1 | grep -E "error|Build" || true
 scripts/pg.sh start >/dev/null
 # shellcheck disable=SC1091
 source .pgdata/env

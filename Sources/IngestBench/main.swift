@@ -1,7 +1,7 @@
 // ingest-bench: the writer's rows/s against `psql \copy` (binary) of the same rows, interleaved in
 // one run, into the same partitioned and indexed `activity` table.
 //
-//   . .pgdata/env && swift run -c release ingest-bench [rows] [rounds] [batch size]
+//   scripts/release-build.sh ingest-bench && . .pgdata/env && .build-release/release/ingest-bench [rows] [rounds] [batch size]
 //
 // Uses the PG* variables; creates (and drops first) the database `ingest_bench`.
 import ConfigValues

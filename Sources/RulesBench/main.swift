@@ -1,6 +1,6 @@
 // Prints nanoseconds per `RuleSet.match` with 10, 100 and 1000 rules (a hit deep in the trie, a
 // miss, and a catch-all mutation) and per client IP resolution of a 10-hop X-Forwarded-For chain.
-// Run in release: `swift run -c release rules-bench`.
+// Run in release: `scripts/release-build.sh rules-bench && .build-release/release/rules-bench`.
 import ActivityRules
 
 /// Iterations per measurement; the first argument overrides (e.g. a small count under valgrind).
