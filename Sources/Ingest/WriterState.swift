@@ -35,7 +35,8 @@ struct WriterState: Sendable {
         let taken: CircularBuffer<Queued>
         if queue.count <= maxSize {
             taken = queue
-            queue = CircularBuffer(initialCapacity: max(16, queue.count))
+            // Room for one ordinary batch: appends on the request path rarely grow it.
+            queue = CircularBuffer(initialCapacity: max(16, size))
         } else {
             var part = CircularBuffer<Queued>(initialCapacity: maxSize)
             for _ in 0..<maxSize { part.append(queue.removeFirst()) }
