@@ -148,4 +148,31 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(requestIDs == (0..<1_200).map { "req-\($0)" })
         #expect(backlog.queue.isEmpty)
     }
+
+    @Test func agedRecordsAndAHangingBatchGoToTheSpoolOnce() throws {
+        let start = ContinuousClock.now
+        var state = WriterState()
+        for index in 0..<10 { state.queue.append(WriterState.Queued(record: makeRecord(index), enqueued: start)) }
+        let inFlight = try #require(state.takeBatch(size: 1, maxSize: 4, maxAge: .seconds(1), now: start, force: false)?.records)
+        #expect(inFlight.map(\.requestID) == ["req-0", "req-1", "req-2", "req-3"])
+        for index in 10..<12 { state.queue.append(WriterState.Queued(record: makeRecord(index), enqueued: start + .seconds(2))) }
+
+        // Nothing is older than the cutoff yet.
+        let early = state.takeAged(enqueuedBefore: start)
+        #expect(early.isEmpty)
+        // Past it: a copy of the batch in flight, then the old queued records; the young ones stay.
+        let aged = state.takeAged(enqueuedBefore: start + .seconds(1))
+        #expect(aged.map(\.requestID) == (0..<10).map { "req-\($0)" })
+        #expect(state.queue.map(\.record.requestID) == ["req-10", "req-11"])
+        // The batch in flight is copied once, and its failure must not spool it again.
+        let again = state.takeAged(enqueuedBefore: start + .seconds(1))
+        #expect(again.isEmpty)
+        let copied = state.finishBatch()
+        #expect(copied)
+        #expect(state.inFlight == nil)
+        // A batch that finishes in time was never copied.
+        _ = state.takeBatch(size: 1, maxSize: 10, maxAge: .seconds(1), now: start + .seconds(2), force: false)
+        let copiedInTime = state.finishBatch()
+        #expect(!copiedInTime)
+    }
 }
