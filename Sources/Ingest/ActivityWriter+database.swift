@@ -138,8 +138,9 @@ extension ActivityWriter {
         }
     }
 
-    /// Writes a batch: `durable` for spool replays (staging table, synchronous commit), otherwise
-    /// a first attempt from the queue. Both try a direct COPY first when `batch.direct_copy`.
+    /// Writes a batch: `durable` for spool replays (synchronous commit: a segment is deleted only
+    /// after its rows are on disk), otherwise a batch from the queue. Both try a direct COPY first
+    /// when `batch.direct_copy`; a batch meeting stored rows goes through the staging table.
     private func write(_ records: [ActivityRecord], durable: Bool, on live: Live) async throws {
         let started = ContinuousClock.now
         let batchWriter = live.batchWriter
