@@ -20,12 +20,11 @@ out="$repo/.build/crash-check"
 rm -rf "$out"
 mkdir -p "$out"
 die() { echo "crash-check: $*" >&2; exit 1; }
+. "$repo/scripts/e2e-common.sh"
 
-if [ -z "${PGPORT:-}" ] && [ -f "$repo/.pgdata/env" ]; then . "$repo/.pgdata/env"; fi
-[ -n "${PGPORT:-}" ] || die "no database: run scripts/pg.sh start first"
+e2e_use_database
 psql_bin="${TRACKINGPROXY_TEST_PGBIN:+$TRACKINGPROXY_TEST_PGBIN/}psql"
-bin="$repo/.build/debug/trackingproxy"
-[ -x "$bin" ] || (cd "$repo" && swift build --product trackingproxy >/dev/null)
+e2e_debug_binary
 
 pids=()
 locker=""
@@ -35,10 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 PGOPTIONS="-c client_min_messages=warning" "$psql_bin" -X -q -d postgres -c "DROP DATABASE IF EXISTS crash_check WITH (FORCE)" -c "CREATE DATABASE crash_check" >/dev/null
-read -r app_port proxy_port admin_port < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+read -r app_port proxy_port admin_port < <(e2e_free_ports)
 cat >"$out/config.yaml" <<YAML
 listen: 127.0.0.1:$proxy_port
 upstream: {url: "http://127.0.0.1:$app_port"}
@@ -58,9 +54,7 @@ start_proxy() {
     die "the proxy did not connect to PostgreSQL (see $out/server.log)"
 }
 
-python3 "$repo/demo/reports_app.py" --port "$app_port" >"$out/demo-app.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$app_port/health/" 2>/dev/null && break; sleep 0.1; done
+e2e_start_demo_app "$app_port" "$out/demo-app.log"
 start_proxy
 
 # 1. PostgreSQL stuck: a lock held until this session is terminated.

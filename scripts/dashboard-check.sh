@@ -13,6 +13,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$repo/.build/dashboard-check"
 mkdir -p "$out"
 die() { echo "dashboard-check: $*" >&2; exit 1; }
+. "$repo/scripts/e2e-common.sh"
 
 chromium_bin="$(command -v chromium || command -v chromium-browser || true)"
 if [ -z "$chromium_bin" ]; then
@@ -32,14 +33,10 @@ trap cleanup EXIT
 if [ -z "$base" ]; then
     # End to end: the demo app behind `trackingproxy serve`, a few requests through the proxy, the
     # rows they become in PostgreSQL, and the dashboard of the admin listener showing them.
-    if [ -z "${PGPORT:-}" ] && [ -f "$repo/.pgdata/env" ]; then . "$repo/.pgdata/env"; fi
-    [ -n "${PGPORT:-}" ] || die "no database: run scripts/pg.sh start, or pass BASE_URL TOKEN of a running server"
-    bin="$repo/.build/debug/trackingproxy"
-    [ -x "$bin" ] || (cd "$repo" && swift build --product trackingproxy >/dev/null)
-    read -r app_port proxy_port admin_port < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+    [ -n "${PGPORT:-}" ] || [ -f "$repo/.pgdata/env" ] || die "no database: run scripts/pg.sh start, or pass BASE_URL TOKEN of a running server"
+    e2e_use_database
+    e2e_debug_binary
+    read -r app_port proxy_port admin_port < <(e2e_free_ports)
     token="check-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
     cat >"$out/config.yaml" <<YAML
 listen: 127.0.0.1:$proxy_port
@@ -51,13 +48,10 @@ tracking:
   identity: {sources: [{response_header: X-User-Id, strip: true}]}
 ingest: {spool: {dir: $out/spool}}
 YAML
-    python3 "$repo/demo/reports_app.py" --port "$app_port" >"$out/demo-app.log" 2>&1 &
-    pids+=($!)
+    e2e_start_demo_app "$app_port" "$out/demo-app.log"
     "$bin" serve --config "$out/config.yaml" >"$out/server.log" 2>&1 &
     pids+=($!)
-    for url in "http://127.0.0.1:$app_port/health/" "http://127.0.0.1:$admin_port/healthz"; do
-        for _ in $(seq 1 100); do curl -fsS -o /dev/null "$url" 2>/dev/null && break; sleep 0.1; done
-    done
+    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$admin_port/healthz" 2>/dev/null && break; sleep 0.1; done
     for user in alice bob carol; do
         id=$(curl -fsS -X POST -H "X-Demo-User: $user" -d '{"title":"check"}' "http://127.0.0.1:$proxy_port/api/v1/reports/" |
             python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')

@@ -1,0 +1,30 @@
+# Shared by the end-to-end checks (dashboard-check.sh, crash-check.sh); source it, do not run it.
+# Expects `repo` (the repository root) and `die` (prints and exits) to be defined.
+
+# Loads the PG* variables of scripts/pg.sh's cluster unless they are set already.
+e2e_use_database() {
+    if [ -z "${PGPORT:-}" ] && [ -f "$repo/.pgdata/env" ]; then . "$repo/.pgdata/env"; fi
+    [ -n "${PGPORT:-}" ] || die "no database: run scripts/pg.sh start first"
+}
+
+# Sets `bin` to the debug trackingproxy, building it when missing.
+e2e_debug_binary() {
+    bin="$repo/.build/debug/trackingproxy"
+    [ -x "$bin" ] || (cd "$repo" && swift build --product trackingproxy >/dev/null)
+}
+
+# Prints three free TCP ports on 127.0.0.1: the demo app's, the proxy's, the admin listener's.
+e2e_free_ports() {
+    python3 -c 'import socket
+s=[socket.socket() for _ in range(3)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])'
+}
+
+# Starts the demo reports app on PORT (log in LOG), adds its pid to `pids`, waits until it answers.
+e2e_start_demo_app() { # PORT LOG
+    python3 "$repo/demo/reports_app.py" --port "$1" >"$2" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$1/health/" 2>/dev/null && return; sleep 0.1; done
+    die "the demo app did not start (see $2)"
+}
