@@ -42,8 +42,9 @@ struct WriterState: Sendable {
             for _ in 0..<maxSize { part.append(queue.removeFirst()) }
             taken = part
         }
-        inFlight = InFlight(queued: taken, oldest: oldest.enqueued)
-        return TakenBatch(queued: taken)
+        let batch = TakenBatch(queued: taken)
+        inFlight = InFlight(batch: batch, oldest: oldest.enqueued)
+        return batch
     }
 
     /// The batch taken last is written, or failed. Returns whether `takeAged` spooled a copy of it
@@ -58,10 +59,10 @@ struct WriterState: Sendable {
     /// the replay then skips its rows). Bounds what `kill -9` can lose while PostgreSQL is slow.
     mutating func takeAged(enqueuedBefore cutoff: ContinuousClock.Instant) -> [ActivityRecord] {
         var aged: [ActivityRecord] = []
-        if var batch = inFlight, !batch.spooled, batch.oldest < cutoff {
-            aged = batch.queued.map(\.record)
-            batch.spooled = true
-            inFlight = batch
+        if var flight = inFlight, !flight.spooled, flight.oldest < cutoff {
+            aged = flight.batch.records
+            flight.spooled = true
+            inFlight = flight
         }
         while let oldest = queue.first, oldest.enqueued < cutoff {
             aged.append(queue.removeFirst().record)
@@ -90,7 +91,7 @@ extension WriterState {
 
     /// A batch on its way to PostgreSQL.
     struct InFlight: Sendable {
-        var queued: CircularBuffer<Queued>
+        var batch: TakenBatch
         /// When its oldest record was queued.
         var oldest: ContinuousClock.Instant
         /// Whether a copy went to the spool because the write took too long.

@@ -49,7 +49,12 @@ public enum CSVText {
               first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
                 || first == UInt8(ascii: "\t") || first == UInt8(ascii: "\r")
         else { return value }
-        let numeric = value.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || Array("+-.eE".utf8).contains($0) }
+        let numeric = value.utf8.allSatisfy {
+            switch $0 {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+            default: false
+            }
+        }
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "+"), numeric, Double(value) != nil { return value }
         return "'" + value
     }
