@@ -30,17 +30,10 @@ final class PostgresSession {
     func executeCountingFirst(_ sql: String, operation: String) throws(IngestError) -> Int {
         let handle = try liveHandle(operation)
         guard PQsendQuery(handle, sql) == 1 else { throw error(operation, result: nil, fallback: "the statement could not be sent") }
-        var failure: IngestError?
         var count: Int?
-        while let result = PQgetResult(handle) {
-            let status = PQresultStatus(result)
-            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
-                failure = error(operation, result: result, fallback: "the statement failed")
-            }
+        try readResults(handle, operation: operation, fallback: "the statement failed") { result in
             if count == nil { count = Int(String(cString: PQcmdTuples(result))) ?? 0 }
-            PQclear(result)
         }
-        if let failure { throw failure }
         return count ?? 0
     }
 
@@ -76,16 +69,25 @@ final class PostgresSession {
         produce(&stream)
         stream.send()
         let ended = PQputCopyEnd(handle, stream.failed ? "client failed to send COPY data" : nil) == 1
-        // Read every result until NULL, keeping the first error: the connection is reusable only then.
+        try readResults(handle, operation: operation, fallback: "COPY failed")
+        guard !stream.failed, ended else { throw error(operation, result: nil, fallback: "COPY data could not be sent") }
+    }
+
+    /// Reads every pending result until libpq returns NULL (the connection is reusable only then),
+    /// showing each to `inspect`, and throws the first that is neither COMMAND_OK nor TUPLES_OK.
+    private func readResults(
+        _ handle: OpaquePointer, operation: String, fallback: String, inspect: (OpaquePointer) -> Void = { _ in }
+    ) throws(IngestError) {
         var failure: IngestError?
         while let result = PQgetResult(handle) {
-            if failure == nil, PQresultStatus(result) != PGRES_COMMAND_OK {
-                failure = error(operation, result: result, fallback: "COPY failed")
+            let status = PQresultStatus(result)
+            if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
+                failure = error(operation, result: result, fallback: fallback)
             }
+            inspect(result)
             PQclear(result)
         }
         if let failure { throw failure }
-        guard !stream.failed, ended else { throw error(operation, result: nil, fallback: "COPY data could not be sent") }
     }
 
     /// Closes the connection. Idempotent.
