@@ -101,6 +101,18 @@ let package = Package(
             dependencies: ["ActivityRules", "ConfigValues"],
             swiftSettings: swiftSettings
         ),
+        // The least a SwiftNIO proxy does per request (HTTP codecs only, or bytes only), measured
+        // next to nginx and trackingproxy by bench/proxy.sh.
+        .executableTarget(
+            name: "proxy-floor-bench",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/ProxyFloorBench",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
         // Writer rows/s against `psql \copy` (binary) of the same rows: `swift run -c release ingest-bench`.
         .executableTarget(
             name: "ingest-bench",

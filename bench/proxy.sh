@@ -5,6 +5,11 @@
 # (utime+stime from /proc) and trackingproxy/nginx ratios; then moves 1 MB bodies both ways and
 # 200 MB bodies once, and reports trackingproxy's RSS.
 #
+# Scenario 1 also measures two floors (Sources/ProxyFloorBench): the least a SwiftNIO proxy does
+# per request, with NIOHTTP1 codecs on both sides and nothing else ("nio-http-floor"), and a
+# SwiftNIO byte relay without HTTP ("nio-tcp-floor"). They show how much of the gap to nginx is
+# the framework's and how much is trackingproxy's own work.
+#
 # Usage: bench/proxy.sh [ROUNDS] [SECONDS] [CONNECTIONS]     (defaults 3 10 64)
 # Needs: nginx, wrk, curl (scripts/install-deps.sh bench installs them), a release build.
 set -euo pipefail
@@ -12,7 +17,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNECTIONS=${3:-64}
 WORK=$(mktemp -d /tmp/tp-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run unprivileged and serve files from here
-UP_PORT=18101; NGX_PORT=18102; TP_PORT=18103; TP_ADMIN=18104
+UP_PORT=18101; NGX_PORT=18102; TP_PORT=18103; TP_ADMIN=18104; FLOOR_HTTP_PORT=18105; FLOOR_TCP_PORT=18106
 TICK=$(getconf CLK_TCK)
 pids=()
 cleanup() {
@@ -28,6 +33,9 @@ command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps
 BIN=.build-release/release/trackingproxy
 scripts/release-build.sh trackingproxy 2>&1 | grep -E "error|Compiling|Build" || true
 [ -x "$BIN" ] || { echo "release build failed" >&2; exit 1; }
+FLOOR=.build-release/release/proxy-floor-bench
+scripts/release-build.sh proxy-floor-bench 2>&1 | grep -E "error|Build" || true
+[ -x "$FLOOR" ] || { echo "release build of proxy-floor-bench failed" >&2; exit 1; }
 
 head -c 1048576 /dev/urandom > "$WORK/1m.bin"
 head -c 209715200 /dev/zero > "$WORK/200m.bin"
@@ -76,7 +84,11 @@ nginx -c "$WORK/ngx.conf" -p "$WORK"
 "$BIN" serve --listen 127.0.0.1:$TP_PORT --upstream http://127.0.0.1:$UP_PORT \
   --admin-listen 127.0.0.1:$TP_ADMIN --log-level warning 2> "$WORK/tp.log" &
 TP_PID=$!; pids+=($TP_PID)
-for port in $UP_PORT $NGX_PORT $TP_PORT; do
+"$FLOOR" http $FLOOR_HTTP_PORT $UP_PORT > /dev/null &
+FLOOR_HTTP_PID=$!; pids+=($FLOOR_HTTP_PID)
+"$FLOOR" tcp $FLOOR_TCP_PORT $UP_PORT > /dev/null &
+FLOOR_TCP_PID=$!; pids+=($FLOOR_TCP_PID)
+for port in $UP_PORT $NGX_PORT $TP_PORT $FLOOR_HTTP_PORT $FLOOR_TCP_PORT; do
   for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
 done
 NGX_PIDS() { local master; master=$(cat "$WORK/ngx.pid"); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
@@ -117,6 +129,8 @@ for round in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2046
   run_wrk nginx "http://127.0.0.1:$NGX_PORT/" $(NGX_PIDS)
   run_wrk trackingproxy "http://127.0.0.1:$TP_PORT/" $TP_PID
+  run_wrk nio-http-floor "http://127.0.0.1:$FLOOR_HTTP_PORT/" $FLOOR_HTTP_PID
+  run_wrk nio-tcp-floor "http://127.0.0.1:$FLOOR_TCP_PORT/" $FLOOR_TCP_PID
 done
 echo " medians over rounds:"
 awk '
@@ -127,6 +141,10 @@ awk '
       printf "  %-14s %10.0f req/s   p50 %8.0f us   p99 %8.0f us   proxy CPU %6s us/req\n", k, m[k,"rps"], m[k,"p50"], m[k,"p99"], m[k,"cpu"] }
     printf " ratios trackingproxy/nginx: req/s %.2fx, p99 %.2fx (lower is better), CPU per request %.2fx (lower is better)\n",
       m["trackingproxy","rps"]/m["nginx","rps"], m["trackingproxy","p99"]/m["nginx","p99"], m["trackingproxy","cpu"]/m["nginx","cpu"]
+    printf " floors/nginx: nio-http-floor req/s %.2fx, CPU %.2fx; nio-tcp-floor req/s %.2fx, CPU %.2fx; trackingproxy/nio-http-floor: req/s %.2fx, CPU %.2fx\n",
+      m["nio-http-floor","rps"]/m["nginx","rps"], m["nio-http-floor","cpu"]/m["nginx","cpu"],
+      m["nio-tcp-floor","rps"]/m["nginx","rps"], m["nio-tcp-floor","cpu"]/m["nginx","cpu"],
+      m["trackingproxy","rps"]/m["nio-http-floor","rps"], m["trackingproxy","cpu"]/m["nio-http-floor","cpu"]
   }' "$WORK/results"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 import Testing
 
@@ -135,5 +136,51 @@ import Testing
             requestVersion: .http1_1, requestIsHead: false, keepAlive: &keepAlive, upgrading: false)
         #expect(head.headers["x-user-id"].isEmpty)
         #expect(head.headers["content-length"] == ["0"])
+    }
+
+    @Test func headerNamesAreRecognisedInAnyCaseAndOnlyExactly() {
+        let known: [(String, HeaderName)] = [
+            ("te", .te), ("host", .host), ("expect", .expect), ("upgrade", .upgrade), ("trailer", .trailer),
+            ("connection", .connection), ("keep-alive", .keepAlive), ("content-length", .contentLength),
+            ("x-forwarded-for", .xForwardedFor), ("proxy-connection", .proxyConnection), ("x-forwarded-host", .xForwardedHost),
+            ("transfer-encoding", .transferEncoding), ("x-forwarded-proto", .xForwardedProto),
+        ]
+        for (name, kind) in known {
+            #expect(HeaderName(name) == kind, "\(name)")
+            #expect(HeaderName(name.uppercased()) == kind, "\(name.uppercased())")
+            #expect(HeaderName(name.capitalized) == kind, "\(name.capitalized)")
+            // One byte off, one byte more or less: never ours.
+            #expect(HeaderName(String(name.dropLast()) + "x") == .other, "\(name) with its last byte changed")
+            #expect(HeaderName(name + "s") == .other)
+            #expect(HeaderName(String(name.dropFirst())) == .other)
+        }
+        // Case folding is ASCII letters only: `-` and `_`, `[` and `{` never fold into each other.
+        #expect(HeaderName("keep_alive") == .other)
+        #expect(HeaderName("x{forwarded-for") == .other)
+        #expect(HeaderName("Content-Type") == .other)
+        #expect(HeaderName("") == .other)
+        #expect(HeaderName("höst") == .other)
+    }
+
+    @Test func fieldsNamedByConnectionAreDroppedBothWays() {
+        let rewriter = HeaderRewriter()
+        let upstream = rewriter.upstreamHead(
+            for: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders([
+                ("X-Secret", "1"), ("Host", "a"), ("Connection", "x-secret"), ("connection", "close, X-Other"), ("X-Other", "2"), ("X-Kept", "3"),
+            ])),
+            verdict: .init(framing: .none, expectsContinue: false, isUpgrade: false), peer: .init(address: "10.0.0.1", isTrusted: false))
+        #expect(upstream.headers["x-secret"].isEmpty)
+        #expect(upstream.headers["x-other"].isEmpty)
+        #expect(upstream.headers["x-kept"] == ["3"])
+        var keepAlive = true
+        let (client, framing) = rewriter.clientHead(
+            for: HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders([
+                ("Content-Length", "2"), ("X-Internal", "1"), ("Connection", "X-Internal, Content-Length"), ("X-Kept", "3"),
+            ])),
+            requestVersion: .http1_1, requestIsHead: false, keepAlive: &keepAlive, upgrading: false)
+        #expect(client.headers["x-internal"].isEmpty)
+        #expect(client.headers["content-length"].isEmpty)
+        #expect(client.headers["x-kept"] == ["3"])
+        #expect(framing == .chunked, "a body whose length was hop-by-hop is re-framed")
     }
 }

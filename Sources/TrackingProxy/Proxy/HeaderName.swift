@@ -4,25 +4,40 @@ enum HeaderName: Equatable {
     case expect, trailer, xForwardedFor, xForwardedProto, xForwardedHost, other
 
     init(_ name: String) {
-        self = Self.lookup(name.utf8)
+        self = name.utf8.withContiguousStorageIfAvailable(Self.lookup) ?? Self.lookup(Array(name.utf8))
     }
 
-    private static let known: [(String, HeaderName)] = [
-        ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
-        ("connection", .connection), ("keep-alive", .keepAlive), ("proxy-connection", .proxyConnection),
-        ("te", .te), ("upgrade", .upgrade), ("expect", .expect), ("trailer", .trailer),
-        ("x-forwarded-for", .xForwardedFor), ("x-forwarded-proto", .xForwardedProto),
-        ("x-forwarded-host", .xForwardedHost),
-    ]
-
-    private static func lookup(_ name: String.UTF8View) -> HeaderName {
-        let count = name.count
-        // Most fields of a request are none of ours: the length alone rules most of them out.
-        guard count == 2 || count == 4 || (6...17).contains(count) else { return .other }
-        for (candidate, value) in known where candidate.utf8.count == count {
-            if equalsLowercase(name, candidate.utf8) { return value }
+    /// Dispatches on the length, then compares against at most two candidates, stopping at the
+    /// first differing byte: most fields are none of ours and are ruled out by the length alone.
+    /// (A table of names to scan cost 3% of the proxy's CPU, twice per header and direction.)
+    private static func lookup(_ name: UnsafeBufferPointer<UInt8>) -> HeaderName {
+        switch name.count {
+        case 2: matches(name, "te") ? .te : .other
+        case 4: matches(name, "host") ? .host : .other
+        case 6: matches(name, "expect") ? .expect : .other
+        case 7: matches(name, "upgrade") ? .upgrade : matches(name, "trailer") ? .trailer : .other
+        case 10: matches(name, "connection") ? .connection : matches(name, "keep-alive") ? .keepAlive : .other
+        case 14: matches(name, "content-length") ? .contentLength : .other
+        case 15: matches(name, "x-forwarded-for") ? .xForwardedFor : .other
+        case 16: matches(name, "proxy-connection") ? .proxyConnection : matches(name, "x-forwarded-host") ? .xForwardedHost : .other
+        case 17: matches(name, "transfer-encoding") ? .transferEncoding : matches(name, "x-forwarded-proto") ? .xForwardedProto : .other
+        default: .other
         }
-        return .other
+    }
+
+    private static func lookup(_ name: [UInt8]) -> HeaderName {
+        name.withUnsafeBufferPointer(lookup)
+    }
+
+    /// Whether `name` equals `lowercase` ignoring ASCII case; same length is the caller's check.
+    @inline(__always)
+    private static func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        let expected = lowercase.utf8Start
+        for index in 0..<name.count {
+            let byte = name[index]
+            if (byte &- 0x41 < 26 ? byte | 0x20 : byte) != expected[index] { return false }
+        }
+        return true
     }
 
     /// Whether `name` equals `lowercase` ignoring ASCII case; `lowercase` must be lowercase.
