@@ -88,10 +88,11 @@ struct MethodIndex: Sendable {
     }
 
     private func visit(_ index: Int, depth: Int, segments: PathSegments, rules: [Rule], best: inout Int?) {
-        let node = nodes[index]
-        for position in node.doubleStar { consider(position, &best) }
+        // Fields are read through `nodes[index]` rather than a local copy of the node: copying it
+        // retains and releases its four collections on every visit.
+        for position in nodes[index].doubleStar { consider(position, &best) }
         if depth == segments.segments.count {
-            for position in node.terminal {
+            for position in nodes[index].terminal {
                 if case let .template(template) = rules[position].pattern, template.trailingSlash == segments.trailingSlash {
                     consider(position, &best)
                 }
@@ -99,11 +100,11 @@ struct MethodIndex: Sendable {
             return
         }
         let segment = segments.segments[depth]
-        if let next = node.literals[String(segment)] { visit(next, depth: depth + 1, segments: segments, rules: rules, best: &best) }
-        for parameter in node.parameters where parameter.constraint.accepts(segment) {
+        if let next = nodes[index].literals[String(segment)] { visit(next, depth: depth + 1, segments: segments, rules: rules, best: &best) }
+        for parameter in nodes[index].parameters where parameter.constraint.accepts(segment) {
             visit(parameter.node, depth: depth + 1, segments: segments, rules: rules, best: &best)
         }
-        if let star = node.star { visit(star, depth: depth + 1, segments: segments, rules: rules, best: &best) }
+        if let star = nodes[index].star { visit(star, depth: depth + 1, segments: segments, rules: rules, best: &best) }
     }
 }
 

@@ -112,7 +112,21 @@ struct PathSegments {
     var trailingSlash: Bool
 
     init(_ path: String) {
-        segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { Substring($0) }
+        // One array, sized by a first count of slashes (split-then-map made two).
+        let utf8 = path.utf8
+        var result: [Substring] = []
+        result.reserveCapacity(utf8.count { $0 == UInt8(ascii: "/") })
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                if index != start { result.append(Substring(utf8[start..<index])) }
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if start != utf8.endIndex { result.append(Substring(utf8[start...])) }
+        segments = result
         trailingSlash = path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/")
     }
 }
@@ -147,7 +161,7 @@ public enum SegmentConstraint: String, Sendable, Hashable, CaseIterable {
         case .uuid:
             guard segment.utf8.count == 36 else { return false }
             for (index, byte) in segment.utf8.enumerated() {
-                if [8, 13, 18, 23].contains(index) {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
                     if byte != 45 { return false }
                 } else if hexValue(byte) == nil {
                     return false

@@ -61,7 +61,9 @@ extension ActivityRecord {
             repairs.append("\(column): NUL characters removed")
         }
         func strip(_ text: inout String?, _ column: String) {
-            guard var value = text else { return }
+            // Written back only when repaired: a write-back of every field cost retains and releases
+            // on every tracked request.
+            guard var value = text, value.utf8.contains(0) else { return }
             strip(&value, column)
             text = value
         }
