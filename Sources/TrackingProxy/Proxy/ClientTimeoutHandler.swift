@@ -6,7 +6,8 @@ import NIOCore
 /// - Request head: the first byte of a request arrived but the whole head did not within
 ///   `requestHeadTimeout` (slowloris) → 408 and close.
 /// - Response head: the request is upstream but the upstream has not started its response within
-///   `responseHeadTimeout` → `ProxyServerHandler.responseHeadTimedOut()` (504).
+///   `responseHeadTimeout` → a `ResponseHeadTimedOut` user event down the pipeline, on which
+///   `ProxyServerHandler` answers 504.
 ///
 /// Scheduling a NIO timer allocates, so the request path only records timestamps: one timer per
 /// connection fires at least every `period` (the shortest timeout) and exactly at a deadline that
@@ -36,8 +37,10 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
-    /// The connection's proxy handler, told when a response head is late. Weak: the pipeline owns both.
-    weak var exchange: ProxyServerHandler?
+    /// Fired down the pipeline when the upstream's response head is late. An event rather than a
+    /// call through a weak reference to the proxy handler: a weak reference gives its object a side
+    /// table, and every retain and release of the proxy handler then took Swift's slow path.
+    struct ResponseHeadTimedOut {}
 
     /// `onHeadTimeout` runs when a request head took too long (the rejected-requests metric).
     init(idleTimeout: TimeAmount, requestHeadTimeout: TimeAmount, responseHeadTimeout: TimeAmount, onHeadTimeout: @escaping () -> Void) {
@@ -134,7 +137,7 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
         if let responseDeadline {
             if now >= responseDeadline {
                 self.responseDeadline = nil
-                exchange?.responseHeadTimedOut()
+                context.fireUserInboundEventTriggered(ResponseHeadTimedOut())
             } else {
                 next = min(next, responseDeadline)
             }

@@ -95,7 +95,6 @@ final class ProxyServer: Sendable {
                         pool: Self.pool(for: channel.eventLoop, in: pools, address: upstreamAddress, configuration: upstreamConfiguration),
                         timeouts: timeouts, peer: peer,
                         httpHandlers: [encoder, decoder])
-                    timeouts.exchange = handler
                     try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
                 }
             }

@@ -35,6 +35,10 @@ extension ProxyServerHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ClientTimeoutHandler.ResponseHeadTimedOut {
+            responseHeadTimedOut()
+            return
+        }
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
