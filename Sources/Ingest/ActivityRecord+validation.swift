@@ -56,14 +56,14 @@ extension ActivityRecord {
 
     private mutating func repairText(_ repairs: inout [String]) {
         func strip(_ text: inout String, _ column: String) {
-            guard text.utf8.contains(0) else { return }
+            guard text.containsNUL else { return }
             text.removeAll { $0 == "\u{0}" }
             repairs.append("\(column): NUL characters removed")
         }
         func strip(_ text: inout String?, _ column: String) {
             // Written back only when repaired: a write-back of every field cost retains and releases
             // on every tracked request.
-            guard var value = text, value.utf8.contains(0) else { return }
+            guard var value = text, value.containsNUL else { return }
             strip(&value, column)
             text = value
         }
@@ -136,5 +136,16 @@ extension ActivityRecord {
         default:
             return value
         }
+    }
+}
+
+extension String {
+    /// Whether the text holds a NUL character. `memchr` over the contiguous UTF-8 of a native
+    /// string: the generic `utf8.contains(0)` over the eleven text fields cost 0.3 µs per record.
+    var containsNUL: Bool {
+        utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        } ?? utf8.contains(0)
     }
 }

@@ -41,7 +41,7 @@ enum HeaderName: Equatable {
     }
 
     /// Whether `name` equals `lowercase` ignoring ASCII case; `lowercase` must be lowercase.
-    static func equalsLowercase(_ name: String.UTF8View, _ lowercase: String.UTF8View) -> Bool {
+    static func equalsLowercase(_ name: some Collection<UInt8>, _ lowercase: String.UTF8View) -> Bool {
         guard name.count == lowercase.count else { return false }
         var other = lowercase.makeIterator()
         for byte in name {

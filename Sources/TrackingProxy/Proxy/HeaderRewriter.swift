@@ -148,10 +148,21 @@ struct HeaderRewriter: Sendable {
     /// Appends the field names listed in a `Connection` value, lowercased (they are hop-by-hop
     /// too), leaving out the connection options `close`, `keep-alive` and `upgrade`.
     static func appendConnectionTokens(_ value: String, to tokens: inout [String]) {
+        // Nearly every message carries just `keep-alive` or `close`: recognised in place, without
+        // splitting or lowercasing.
+        if isConnectionOption(value.trimmingOWS) { return }
         for token in value.split(separator: ",") {
-            let lowered = token.trimmingOWS.lowercased()
-            if !lowered.isEmpty, lowered != "close", lowered != "keep-alive", lowered != "upgrade" { tokens.append(lowered) }
+            let trimmed = token.trimmingOWS
+            if trimmed.isEmpty || isConnectionOption(trimmed) { continue }
+            tokens.append(trimmed.lowercased())
         }
+    }
+
+    /// `close`, `keep-alive` or `upgrade` in any case: connection options, not field names.
+    private static func isConnectionOption(_ token: Substring) -> Bool {
+        let bytes = token.utf8
+        return HeaderName.equalsLowercase(bytes, "close".utf8) || HeaderName.equalsLowercase(bytes, "keep-alive".utf8)
+            || HeaderName.equalsLowercase(bytes, "upgrade".utf8)
     }
 
     private static func isNamed(_ name: String, in tokens: [String]) -> Bool {

@@ -145,7 +145,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         if let idle = pool.takeIdle() {
-            attach(idle, reused: true)
+            // Called from `channelRead` or `drainPipelined`, both of which flush afterwards.
+            attach(idle, reused: true, flush: false)
         } else {
             connectUpstream()
         }
