@@ -2,10 +2,12 @@ import Foundation
 
 /// A compiled, immutable rules file: decides which requests become activities.
 ///
-/// `RuleSet` is a `Sendable` value; `match` is a pure synchronous call, safe on any thread and cheap
-/// enough for an event loop (a dictionary lookup for exact paths, a segment trie for templates,
-/// regexes last with a literal-prefix pre-check). A reload builds a new value and swaps it whole.
-public struct RuleSet: Sendable {
+/// `RuleSet` is immutable and `Sendable`; `match` is a pure synchronous call, safe on any thread and
+/// cheap enough for an event loop (a dictionary lookup for exact paths, a segment trie for
+/// templates, regexes last with a literal-prefix pre-check). A reload builds a new one and swaps
+/// it whole. A final class rather than a struct: the request path takes it on every request, and
+/// a struct of this size was copied field by field each time.
+public final class RuleSet: Sendable {
     /// The file name given to the loader.
     public let file: String
     /// Lower-case hex SHA-256 of the file content; identifies the active rules in metrics and logs.

@@ -3,9 +3,10 @@ import Foundation
 /// Everything the proxy needs to turn requests into activities, built once from configuration:
 /// the rule set, the client IP resolver, the identity resolver and the privacy settings.
 ///
-/// An immutable `Sendable` value: build it off the event loop (it reads files), then share it; a
-/// reload builds a new one and swaps it whole.
-public struct TrackingPolicy: Sendable {
+/// Immutable and `Sendable`: build it off the event loop (it reads files), then share it; a reload
+/// builds a new one and swaps it whole. A final class rather than a struct, so that a request
+/// takes it with one retain instead of a copy of every field.
+public final class TrackingPolicy: Sendable {
     /// The compiled rules.
     public let rules: RuleSet
     /// The client IP resolver; its drop list includes the identity request headers.

@@ -35,8 +35,9 @@ struct WriterState: Sendable {
         let taken: CircularBuffer<Queued>
         if queue.count <= maxSize {
             taken = queue
-            // Room for one ordinary batch: appends on the request path rarely grow it.
-            queue = CircularBuffer(initialCapacity: max(16, size))
+            // Room for as much as came in since the last take: appends on the request path then
+            // rarely grow it (each growth copied every queued record, a profile's 1.5%).
+            queue = CircularBuffer(initialCapacity: max(16, size, taken.count))
         } else {
             var part = CircularBuffer<Queued>(initialCapacity: maxSize)
             for _ in 0..<maxSize { part.append(queue.removeFirst()) }

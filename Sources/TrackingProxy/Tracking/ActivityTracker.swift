@@ -8,12 +8,12 @@ import NIOCore
 /// Decides, per request, whether it is an activity, and turns finished exchanges into activity
 /// records handed to `recorder`.
 ///
-/// The policy is an immutable value behind a lock that is held only to take a reference to it;
+/// The policy is an immutable object behind a lock that is held only to take a reference to it;
 /// `replaceRules` swaps the whole value, so a request sees either the old rules or the new ones,
 /// never a mix.
 /// `recorder` must not block: it is called on event loops (the ingest writer only enqueues).
 final class ActivityTracker: Sendable {
-    private let policy: NIOLockedValueBox<PolicySnapshot>
+    private let policy: NIOLockedValueBox<TrackingPolicy>
     private let recorder: @Sendable (ActivityEnvelope) -> Void
     /// Whether any identity source reads response headers (so they must be kept).
     let readsResponseHeaders: Bool
@@ -21,7 +21,7 @@ final class ActivityTracker: Sendable {
     let requestIDHeader = "x-request-id"
 
     init(policy: TrackingPolicy, recorder: @escaping @Sendable (ActivityEnvelope) -> Void) {
-        self.policy = NIOLockedValueBox(PolicySnapshot(policy))
+        self.policy = NIOLockedValueBox(policy)
         self.recorder = recorder
         self.readsResponseHeaders = policy.identity.sources.contains {
             if case .responseHeader = $0 { return true }
@@ -30,13 +30,12 @@ final class ActivityTracker: Sendable {
     }
 
     /// The policy in force now.
-    var currentPolicy: TrackingPolicy { policy.withLockedValue { $0 }.value }
+    var currentPolicy: TrackingPolicy { policy.withLockedValue { $0 } }
 
     /// Replaces the rules; the identity, client IP and privacy settings stay as configured.
     func replaceRules(_ rules: RuleSet) {
         policy.withLockedValue { current in
-            current = PolicySnapshot(
-                TrackingPolicy(rules: rules, clientIP: current.value.clientIP, identity: current.value.identity, privacy: current.value.privacy))
+            current = TrackingPolicy(rules: rules, clientIP: current.clientIP, identity: current.identity, privacy: current.privacy)
         }
     }
 
@@ -45,12 +44,12 @@ final class ActivityTracker: Sendable {
         method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String,
         random: inout some RandomNumberGenerator
     ) -> PendingActivity? {
-        let snapshot = policy.withLockedValue { $0 }
-        guard let match = snapshot.value.rules.match(method: method, target: target) else { return nil }
+        let policy = currentPolicy
+        guard let match = policy.rules.match(method: method, target: target) else { return nil }
         let headers = Array(headers)
         let given = headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value
         return PendingActivity(
-            policy: snapshot, match: match, peer: peer, requestHeaders: headers,
+            policy: policy, match: match, peer: peer, requestHeaders: headers,
             requestID: given ?? Self.makeRequestID(using: &random), madeRequestID: given == nil,
             occurredAt: Date(), startedAt: .now())
     }
@@ -59,7 +58,7 @@ final class ActivityTracker: Sendable {
     /// record this status.
     func finish(_ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator) {
         guard
-            let activity = pending.policy.value.activity(
+            let activity = pending.policy.activity(
                 for: pending.match, peer: pending.peer, requestHeaders: pending.requestHeaders,
                 responseHeaders: pending.responseHeaders, status: exchange.status)
         else { return }
@@ -84,16 +83,6 @@ final class ActivityTracker: Sendable {
             }
             return 32
         }
-    }
-}
-
-/// A policy behind one reference: a request takes it with one retain instead of copying every
-/// field of `TrackingPolicy` (those copies were ~1% of the proxy's CPU, on every request).
-final class PolicySnapshot: Sendable {
-    let value: TrackingPolicy
-
-    init(_ value: TrackingPolicy) {
-        self.value = value
     }
 }
 

@@ -10,7 +10,7 @@ import NIOCore
 /// destroys. Used on its connection's event loop only.
 final class PendingActivity {
     /// The rules in force when the request arrived (a reload mid-request does not change its fate).
-    let policy: PolicySnapshot
+    let policy: TrackingPolicy
     let match: RuleMatch
     let peer: String
     let requestHeaders: [(name: String, value: String)]
@@ -25,7 +25,7 @@ final class PendingActivity {
     var responseHeaders: [(name: String, value: String)] = []
 
     init(
-        policy: PolicySnapshot, match: RuleMatch, peer: String, requestHeaders: [(name: String, value: String)],
+        policy: TrackingPolicy, match: RuleMatch, peer: String, requestHeaders: [(name: String, value: String)],
         requestID: String, madeRequestID: Bool, occurredAt: Date, startedAt: NIODeadline
     ) {
         self.policy = policy
