@@ -101,6 +101,19 @@ let package = Package(
             dependencies: ["ActivityRules", "ConfigValues"],
             swiftSettings: swiftSettings
         ),
+        // Rows stored through the writer at a steady rate from a process of its own, for
+        // bench/tracking.sh: what storing costs when tracking is free.
+        .executableTarget(
+            name: "ingest-load",
+            dependencies: [
+                "Ingest",
+                "ConfigValues",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/IngestLoad",
+            swiftSettings: swiftSettings
+        ),
         // The least a SwiftNIO proxy does per request (HTTP codecs only, or bytes only), measured
         // next to nginx and trackingproxy by bench/proxy.sh.
         .executableTarget(

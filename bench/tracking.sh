@@ -5,6 +5,9 @@
 #   off      tracking off (a rules file that matches nothing)
 #   on       tracking on, PostgreSQL up (scripts/pg.sh cluster)
 #   db-down  tracking on, PostgreSQL unreachable (records go to the spool)
+#   off+db   tracking off, while `ingest-load` (a process of its own) stores rows through the
+#            activity writer at the rate "on" just stored them: what storing alone costs the proxy
+#            on these shared cores, so off+db/off bounds on/off from above
 # Prints req/s, p50, p99 and CPU µs per request (the instance's process, and PostgreSQL's backends,
 # from /proc) per instance and the ratios on/off and db-down/on; then checks that the
 # rows in PostgreSQL equal the requests "on" answered, and that "db-down" spooled all of its own.
@@ -27,6 +30,8 @@ trap cleanup EXIT
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 BIN=.build-release/release/trackingproxy
 scripts/release-build.sh trackingproxy 2>&1 | grep -E "error|Build" || true
+scripts/release-build.sh ingest-load 2>&1 | grep -E "error|Build" || true
+LOAD=.build-release/release/ingest-load
 scripts/pg.sh start >/dev/null
 # shellcheck disable=SC1091
 source .pgdata/env
@@ -73,41 +78,62 @@ cpu_ticks() { # pids... -> utime+stime summed
 pg_pids() { pgrep -f "postgres: .*postgres trackingproxy" | tr '\n' ' '; pgrep -f "postgres: (walwriter|checkpointer|background writer)" | tr '\n' ' '; }
 to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else if (v ~ /s$/) print n*1000000; else print n }'; }
 : > "$WORK/results"
-echo "== tracked POST through trackingproxy: tracking off / on / on with PostgreSQL down; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
+echo "== tracked POST through trackingproxy: tracking off / on / on with PostgreSQL down / off while PostgreSQL stores on's rows/s; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
+on_rps=0
 for round in $(seq 1 "$ROUNDS"); do
-  for target in "off 18112" "on 18113" "db-down 18114"; do
+  for target in "off 18112" "on 18113" "db-down 18114" "off+db 18112"; do
     set -- $target
+    name=$1; instance=${1%+db}; loader=""; expected_rows=0
+    if [ "$name" = off+db ]; then
+      # As many rows per second as "on" stored this round.
+      rate=$(awk -v r="$on_rps" 'BEGIN { printf "%.0f", r }')
+      expected_rows=$((rate * SECONDS_PER_RUN))
+      "$LOAD" "postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy" "$rate" "$((SECONDS_PER_RUN + 1))" > "$WORK/load.out" 2>&1 &
+      loader=$!
+      sleep 0.5
+      load_before=$(cpu_ticks $loader)
+    fi
     pgp=$(pg_pids)
-    before=$(cpu_ticks "${PID[$1]}"); pg_before=$(cpu_ticks $pgp)
+    before=$(cpu_ticks "${PID[$instance]}"); pg_before=$(cpu_ticks $pgp)
     out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$2/api/v1/reports/7/generate/")
-    after=$(cpu_ticks "${PID[$1]}"); pg_after=$(cpu_ticks $pgp)
+    after=$(cpu_ticks "${PID[$instance]}"); pg_after=$(cpu_ticks $pgp)
+    [ -n "$loader" ] && load_after=$(cpu_ticks $loader)
     reqs=$(awk '/requests in/ {print $1}' <<<"$out")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")"); p99=$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")")
     cpu=$(awk -v t=$((after - before)) -v k="$TICK" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1000000 / k / r }')
-    pgcpu=$(awk -v t=$((pg_after - pg_before)) -v k="$TICK" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1000000 / k / r }')
-    echo "$1 $rps $p50 $p99 $cpu $pgcpu" >> "$WORK/results"
-    printf "  round %d %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us   proxy CPU %5.1f us/req   PostgreSQL CPU %5.1f us/req\n" "$round" "$1" "$rps" "$p50" "$p99" "$cpu" "$pgcpu"
+    # PostgreSQL CPU per row stored: the tracked requests for "on", ingest-load's rows for "off+db".
+    rows=$reqs; [ "$name" = off+db ] && rows=$expected_rows
+    pgcpu=$(awk -v t=$((pg_after - pg_before)) -v k="$TICK" -v r="$rows" 'BEGIN { printf "%.1f", (r > 0 ? t * 1000000 / k / r : 0) }')
+    echo "$name $rps $p50 $p99 $cpu $pgcpu" >> "$WORK/results"
+    printf "  round %d %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us   proxy CPU %5.1f us/req   PostgreSQL CPU %5.1f us/row\n" "$round" "$name" "$rps" "$p50" "$p99" "$cpu" "$pgcpu"
+    if [ -n "$loader" ]; then
+      wait "$loader" || { echo "ingest-load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+      printf "           (%s; its own CPU %.1f us/row)\n" "$(cat "$WORK/load.out")" \
+        "$(awk -v t=$((load_after - load_before)) -v k="$TICK" -v r="$expected_rows" 'BEGIN { printf "%.1f", t * 1000000 / k / r }')"
+    fi
+    [ "$name" = on ] && on_rps=$rps
   done
 done
 awk '
   { rps[$1]=rps[$1] " " $2; p50[$1]=p50[$1] " " $3; p99[$1]=p99[$1] " " $4; cpu[$1]=cpu[$1] " " $5; pg[$1]=pg[$1] " " $6 }
   function median(s,   a, n, i, j, t) { n = split(s, a, " "); for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]+0 < a[i]+0) { t=a[i]; a[i]=a[j]; a[j]=t }; return a[int((n+1)/2)] }
   END {
-    split("off on db-down", names, " ")
-    for (i=1;i<=3;i++) { k=names[i]; r[k]=median(rps[k]); q50[k]=median(p50[k]); q99[k]=median(p99[k]); c[k]=median(cpu[k]); g[k]=median(pg[k]);
-      printf "  median %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us   proxy CPU %5.1f us/req   PostgreSQL CPU %5.1f us/req\n", k, r[k], q50[k], q99[k], c[k], g[k] }
+    split("off on db-down off+db", names, " ")
+    for (i=1;i<=4;i++) { k=names[i]; r[k]=median(rps[k]); q50[k]=median(p50[k]); q99[k]=median(p99[k]); c[k]=median(cpu[k]); g[k]=median(pg[k]);
+      printf "  median %-8s %9.0f req/s   p50 %7.0f us   p99 %7.0f us   proxy CPU %5.1f us/req   PostgreSQL CPU %5.1f us/row\n", k, r[k], q50[k], q99[k], c[k], g[k] }
     printf " proxy CPU per request: on/off %.2fx (+%.1f us per tracked request)\n", c["on"]/c["off"], c["on"]-c["off"]
     printf " ratios: on/off req/s %.2fx (target >= 0.95), p99 %.2fx; db-down/on req/s %.2fx, p50 %.2fx, p99 %.2fx\n",
       r["on"]/r["off"], q99["on"]/q99["off"], r["db-down"]/r["on"], q50["db-down"]/q50["on"], q99["db-down"]/q99["on"]
+    printf " ceiling: off+db/off req/s %.2fx (storing the rows alone, with tracking free, on these shared cores)\n", r["off+db"]/r["off"]
   }' "$WORK/results"
 
 answered() { curl -fsS "http://127.0.0.1:$1/metrics" | awk -F' ' '/^trackingproxy_requests_total\{method="POST",status="2xx"\}/ {print $2}'; }
 status_field() { curl -fsS "http://127.0.0.1:$1/status" | python3 -c "import json,sys; print(json.load(sys.stdin)['ingest']['$2'])"; }
 for _ in $(seq 1 100); do [ "$(status_field 18123 queue_depth)" = 0 ] && break; sleep 0.1; done
 sleep 0.5
-on_answered=$(answered 18123); rows=$(psql -X -qtA -c "SELECT count(*) FROM activity")
-dup=$(psql -X -qtA -c "SELECT count(*) - count(DISTINCT id) FROM activity")
+on_answered=$(answered 18123); rows=$(psql -X -qtA -c "SELECT count(*) FROM activity WHERE rule_id IS DISTINCT FROM 'bench-load'")
+dup=$(psql -X -qtA -c "SELECT count(*) - count(DISTINCT id) FROM activity WHERE rule_id IS DISTINCT FROM 'bench-load'")
 down_answered=$(answered 18124); spooled=$(status_field 18124 spool_records); dropped=$(status_field 18124 dropped)
 echo "== no lost rows"
 echo "  on:      answered $on_answered tracked requests; activity rows in PostgreSQL: $rows (duplicates: $dup)"
