@@ -5,6 +5,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// What the writer's command-line tools (`ingest-bench`, `ingest-load`) link.
+let ingestToolDependencies: [Target.Dependency] = [
+    "Ingest",
+    "ConfigValues",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+]
+
 let package = Package(
     name: "TrackingProxy",
     platforms: [.macOS(.v15)],
@@ -105,12 +113,7 @@ let package = Package(
         // bench/tracking.sh: what storing costs when tracking is free.
         .executableTarget(
             name: "ingest-load",
-            dependencies: [
-                "Ingest",
-                "ConfigValues",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ingestToolDependencies,
             path: "Sources/IngestLoad",
             swiftSettings: swiftSettings
         ),
@@ -129,12 +132,7 @@ let package = Package(
         // Writer rows/s against `psql \copy` (binary) of the same rows: `swift run -c release ingest-bench`.
         .executableTarget(
             name: "ingest-bench",
-            dependencies: [
-                "Ingest",
-                "ConfigValues",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ingestToolDependencies,
             path: "Sources/IngestBench",
             swiftSettings: swiftSettings
         ),
