@@ -83,8 +83,8 @@ extension ActivityRecord {
     private mutating func repairAddresses(_ repairs: inout [String]) {
         func repair(_ address: inout String?, _ column: String) {
             guard let text = address else { return }
-            if InetAddress(text) != nil { return }
-            if let percent = text.firstIndex(of: "%"), InetAddress(String(text[..<percent])) != nil {
+            if InetAddress.isValid(text) { return }
+            if let percent = text.firstIndex(of: "%"), InetAddress.isValid(String(text[..<percent])) {
                 address = String(text[..<percent])
                 repairs.append("\(column): IPv6 zone removed")
                 return

@@ -94,16 +94,16 @@ public struct ActivityRecord: Sendable, Equatable, Codable {
         let milliseconds = UInt64(exact.rounded(.down))
         let fraction = UInt16(min(4095, (exact - exact.rounded(.down)) * 4096))
         let random2 = generator.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
-        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: fraction >> 8)  // version 7
-        bytes[7] = UInt8(truncatingIfNeeded: fraction)
-        bytes[8] = 0x80 | (UInt8(truncatingIfNeeded: random2 >> 56) & 0x3F) // variant 10
-        for index in 9..<16 { bytes[index] = UInt8(truncatingIfNeeded: random2 >> (8 * (15 - index))) }
-        return UUID(uuid: (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-        ))
+        // Written in place in the 16-byte tuple (an array here was an allocation per request).
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { bytes in
+            for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
+            bytes[6] = 0x70 | UInt8(truncatingIfNeeded: fraction >> 8)  // version 7
+            bytes[7] = UInt8(truncatingIfNeeded: fraction)
+            bytes[8] = 0x80 | (UInt8(truncatingIfNeeded: random2 >> 56) & 0x3F) // variant 10
+            for index in 9..<16 { bytes[index] = UInt8(truncatingIfNeeded: random2 >> (8 * (15 - index))) }
+        }
+        return UUID(uuid: uuid)
     }
 }
 

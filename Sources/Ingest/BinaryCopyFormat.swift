@@ -87,17 +87,19 @@ enum BinaryCopyFormat {
     }
 
     private static func inet(_ buffer: inout ByteBuffer, _ value: String?) {
-        guard let value, let address = InetAddress(value) else {
-            buffer.writeInteger(Int32(-1))
-            return
+        let written = value.flatMap { value in
+            InetAddress.withParsed(value) { address in
+                let isIPv6 = address.count == 16
+                field(&buffer, 4 + address.count) { buffer in
+                    buffer.writeInteger(isIPv6 ? inetFamilyV6 : inetFamilyV4)
+                    buffer.writeInteger(UInt8(isIPv6 ? 128 : 32))  // netmask bits: a single host
+                    buffer.writeInteger(UInt8(0))  // is_cidr: false
+                    buffer.writeInteger(UInt8(address.count))
+                    buffer.writeBytes(address)
+                }
+            }
         }
-        field(&buffer, 4 + address.bytes.count) { buffer in
-            buffer.writeInteger(address.isIPv6 ? inetFamilyV6 : inetFamilyV4)
-            buffer.writeInteger(UInt8(address.isIPv6 ? 128 : 32))  // netmask bits: a single host
-            buffer.writeInteger(UInt8(0))  // is_cidr: false
-            buffer.writeInteger(UInt8(address.bytes.count))
-            buffer.writeBytes(address.bytes)
-        }
+        if written == nil { buffer.writeInteger(Int32(-1)) }
     }
 }
 

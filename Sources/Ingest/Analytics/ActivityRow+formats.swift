@@ -70,32 +70,42 @@ public enum CSVText {
 public enum JSONText {
     /// A JSON string literal with the escapes RFC 8259 requires.
     public static func string(_ value: String) -> String {
-        // Most values (ids, types, formats) need no escape: one byte scan, one copy. U+2028 and
+        var result = ""
+        appendString(value, to: &result)
+        return result
+    }
+
+    /// Appends `value` as a JSON string literal to `text`.
+    static func appendString(_ value: String, to text: inout String) {
+        // Most values (ids, types, formats) need no escape: one byte scan, one append. U+2028 and
         // U+2029 start with 0xE2 in UTF-8, so such text takes the careful path below.
         if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
-            return "\"" + value + "\""
+            text += "\""
+            text += value
+            text += "\""
+            return
         }
-        var result = "\""
-        result.reserveCapacity(value.utf8.count + 2)
+        text.reserveCapacity(text.utf8.count + value.utf8.count + 2)
+        text += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{2028}": result += "\\u2028"
-            case "\u{2029}": result += "\\u2029"
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\u{2028}": text += "\\u2028"
+            case "\u{2029}": text += "\\u2029"
             default:
                 if scalar.value < 0x20 {
                     let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
-                    result.unicodeScalars.append(scalar)
+                    text.unicodeScalars.append(scalar)
                 }
             }
         }
-        return result + "\""
+        text += "\""
     }
 
     /// A finite number in JSON form (`null` for NaN or infinity, which JSON cannot hold).
@@ -105,24 +115,37 @@ public enum JSONText {
         return String(value)
     }
 
-    /// A JSON object built key by key, in insertion order.
+    /// A JSON object built key by key, in insertion order, into one growing string (the request
+    /// path builds one per tracked request: a string per member and a join cost ~7 allocations).
     public struct Object {
-        private var members: [String] = []
+        private var members = "{"
+        private var isEmpty = true
 
-        public init() {}
+        public init() {
+            members.reserveCapacity(96)
+        }
 
         /// Adds a string member, `null` when `value` is `nil`.
         public mutating func add(_ key: String, string value: String?) {
-            add(key, raw: value.map(JSONText.string) ?? "null")
+            appendKey(key)
+            if let value { JSONText.appendString(value, to: &members) } else { members += "null" }
         }
 
         /// Adds a member whose value is already JSON text, `null` when `value` is `nil`.
         public mutating func add(_ key: String, raw value: String?) {
-            members.append(JSONText.string(key) + ":" + (value ?? "null"))
+            appendKey(key)
+            members += value ?? "null"
+        }
+
+        private mutating func appendKey(_ key: String) {
+            if !isEmpty { members += "," }
+            isEmpty = false
+            JSONText.appendString(key, to: &members)
+            members += ":"
         }
 
         /// `{"key":value,...}`.
-        public var text: String { "{" + members.joined(separator: ",") + "}" }
+        public var text: String { members + "}" }
     }
 
     /// `[a,b,...]` from values that are already JSON text.

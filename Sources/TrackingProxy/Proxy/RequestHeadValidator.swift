@@ -37,15 +37,7 @@ struct RequestHeadValidator: Sendable {
             case .host:
                 hostCount += 1
             case .contentLength:
-                // Every value, and every element of a comma list, must be plain digits and all equal.
-                for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                    let digits = element.trimmingOWS
-                    guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                        let length = Int64(digits)
-                    else { return .failure(.badRequest("invalid_content_length")) }
-                    if let contentLength, contentLength != length { return .failure(.badRequest("conflicting_content_length")) }
-                    contentLength = length
-                }
+                if let rejection = Self.merge(contentLengthField: value, into: &contentLength) { return .failure(rejection) }
             case .transferEncoding:
                 sawTransferEncoding = true
                 transferCodings += value.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmingOWS)
@@ -106,6 +98,26 @@ struct RequestHeadValidator: Sendable {
     /// as CR LF inside a value and is refused here).
     static func isValidFieldValue(_ value: String) -> Bool {
         value.utf8.allSatisfy { $0 >= 0x20 ? $0 != 0x7F : $0 == 0x09 }
+    }
+
+    /// Every value, and every element of a comma list, must be plain digits and all equal; nil
+    /// when `value` passes, with its length merged into `contentLength`.
+    static func merge(contentLengthField value: String, into contentLength: inout Int64?) -> RequestRejection? {
+        func merge(_ element: Substring) -> RequestRejection? {
+            let digits = element.trimmingOWS
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int64(digits) else {
+                return .badRequest("invalid_content_length")
+            }
+            if let contentLength, contentLength != length { return .badRequest("conflicting_content_length") }
+            contentLength = length
+            return nil
+        }
+        // The usual single value is checked in place: splitting made an array on every request with a body.
+        guard value.utf8.contains(UInt8(ascii: ",")) else { return merge(Substring(value)) }
+        for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+            if let rejection = merge(element) { return rejection }
+        }
+        return nil
     }
 
     /// The lowercased tokens of every `Connection` field line.
