@@ -112,10 +112,12 @@ struct PathSegments {
     var trailingSlash: Bool
 
     init(_ path: String) {
-        // One array, sized by a first count of slashes (split-then-map made two).
+        // One array, sized by a first count of slashes (split-then-map made two); none for `/`.
         let utf8 = path.utf8
         var result: [Substring] = []
-        result.reserveCapacity(utf8.count { $0 == UInt8(ascii: "/") })
+        let trailingSlash = utf8.count > 1 && utf8.last == UInt8(ascii: "/")
+        let expected = utf8.count { $0 == UInt8(ascii: "/") } - (trailingSlash ? 1 : 0)
+        if expected > 0 { result.reserveCapacity(expected) }
         var start = utf8.startIndex
         var index = start
         while index != utf8.endIndex {
@@ -127,7 +129,7 @@ struct PathSegments {
         }
         if start != utf8.endIndex { result.append(Substring(utf8[start...])) }
         segments = result
-        trailingSlash = path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/")
+        self.trailingSlash = trailingSlash
     }
 }
 

@@ -25,10 +25,10 @@ struct HeaderRewriter: Sendable {
     }
 
     func upstreamHead(for head: HTTPRequestHead, verdict: RequestHeadValidator.Verdict, peer: Peer) -> HTTPRequestHead {
-        var uri = head.uri
+        var originForm: String?
         var host: String?
         if let absolute = AbsoluteTarget(head.uri) {
-            uri = absolute.originForm
+            originForm = absolute.originForm
             host = String(absolute.authority)
         }
         var named: [String] = []
@@ -78,7 +78,7 @@ struct HeaderRewriter: Sendable {
         fields.append(("x-forwarded-proto", forwardedProto ?? "http"))
         if let forwardedHost = forwardedHost ?? host { fields.append(("x-forwarded-host", forwardedHost)) }
         let headers = HTTPHeaders(fields)
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: headers)
+        return Self.withHeaders(head, headers, uri: originForm)
     }
 
     /// How the response body is delimited towards the client.
@@ -125,7 +125,7 @@ struct HeaderRewriter: Sendable {
         let framing: ResponseFraming
         if upgrading {
             fields.append(("connection", "upgrade"))
-            return (HTTPResponseHead(version: requestVersion, status: response.status, headers: HTTPHeaders(fields)), .none)
+            return (Self.withHeaders(response, HTTPHeaders(fields), version: requestVersion), .none)
         } else if bodyless {
             framing = .none
         } else if hasContentLength {
@@ -142,7 +142,26 @@ struct HeaderRewriter: Sendable {
         } else if requestVersion.minor == 0 {
             fields.append(("connection", "keep-alive"))
         }
-        return (HTTPResponseHead(version: requestVersion, status: response.status, headers: HTTPHeaders(fields)), framing)
+        return (Self.withHeaders(response, HTTPHeaders(fields), version: requestVersion), framing)
+    }
+
+    /// `head` sent on as HTTP/1.1 with `headers` (and `uri` when given). A copy of the decoded head
+    /// with only what changed set: a head's method, target, status and version live in a shared
+    /// box, so building a new head, or setting them to the values they have, allocates a new one.
+    private static func withHeaders(_ head: HTTPRequestHead, _ headers: HTTPHeaders, uri: String?) -> HTTPRequestHead {
+        var result = head
+        if let uri { result.uri = uri }
+        if result.version != .http1_1 { result.version = .http1_1 }
+        result.headers = headers
+        return result
+    }
+
+    /// `response` with `headers`, in the client's `version`; see the request variant.
+    private static func withHeaders(_ response: HTTPResponseHead, _ headers: HTTPHeaders, version: HTTPVersion) -> HTTPResponseHead {
+        var result = response
+        if result.version != version { result.version = version }
+        result.headers = headers
+        return result
     }
 
     /// Appends the field names listed in a `Connection` value, lowercased (they are hop-by-hop
