@@ -79,8 +79,10 @@ final class BatchWriter: @unchecked Sendable {
         // Encoded while it is sent: the server works on the first rows meanwhile.
         let encode = { (stream: inout CopyInStream) in
             BinaryCopyFormat.writeHeader(into: &stream.buffer)
-            for record in records {
-                BinaryCopyFormat.writeTuple(record, into: &stream.buffer)
+            // By index: `for record in records` copied every record (a retain and a release per
+            // text field) only to read it.
+            for index in records.indices {
+                BinaryCopyFormat.writeTuple(records[index], into: &stream.buffer)
                 stream.sendIfFull()
             }
             BinaryCopyFormat.writeTrailer(into: &stream.buffer)

@@ -155,7 +155,7 @@ extension ActivityRecord {
     public static func binaryCopy(of records: [ActivityRecord]) -> [UInt8] {
         var buffer = ByteBuffer()
         BinaryCopyFormat.writeHeader(into: &buffer)
-        for record in records { BinaryCopyFormat.writeTuple(record, into: &buffer) }
+        for index in records.indices { BinaryCopyFormat.writeTuple(records[index], into: &buffer) }
         BinaryCopyFormat.writeTrailer(into: &buffer)
         return Array(buffer.readableBytesView)
     }
