@@ -112,24 +112,29 @@ struct PathSegments {
     var trailingSlash: Bool
 
     init(_ path: String) {
-        // One array, sized by a first count of slashes (split-then-map made two); none for `/`.
         let utf8 = path.utf8
-        var result: [Substring] = []
         let trailingSlash = utf8.count > 1 && utf8.last == UInt8(ascii: "/")
-        let expected = utf8.count { $0 == UInt8(ascii: "/") } - (trailingSlash ? 1 : 0)
-        if expected > 0 { result.reserveCapacity(expected) }
-        var start = utf8.startIndex
-        var index = start
-        while index != utf8.endIndex {
-            if utf8[index] == UInt8(ascii: "/") {
-                if index != start { result.append(Substring(utf8[start..<index])) }
-                start = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
-        }
-        if start != utf8.endIndex { result.append(Substring(utf8[start...])) }
-        segments = result
         self.trailingSlash = trailingSlash
+        // Bounds found over the contiguous bytes (stepping a `UTF8View` index byte by byte cost
+        // more than the trie lookups), then turned into substrings: a byte offset is an O(1)
+        // index into a native string. One array, sized by the slashes; none for `/`.
+        segments = utf8.withContiguousStorageIfAvailable { bytes in
+            var slashes = 0
+            for byte in bytes where byte == UInt8(ascii: "/") { slashes += 1 }
+            var result: [Substring] = []
+            let expected = slashes - (trailingSlash ? 1 : 0)
+            if expected > 0 { result.reserveCapacity(expected) }
+            func append(_ start: Int, _ end: Int) {
+                result.append(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)]))
+            }
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "/") {
+                if index > start { append(start, index) }
+                start = index + 1
+            }
+            if start < bytes.count { append(start, bytes.count) }
+            return result
+        } ?? utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { Substring($0) }
     }
 }
 

@@ -16,13 +16,12 @@ public struct RequestTarget: Sendable, Hashable {
     /// An absolute-form target (`http://host/path`) is reduced to its path; a fragment is dropped.
     public init(_ target: String) {
         var raw = Substring(target)
-        let utf8 = raw.utf8
-        if let hash = utf8.firstIndex(of: UInt8(ascii: "#")) { raw = raw[..<hash] }
+        if let hash = firstIndex(of: UInt8(ascii: "#"), in: raw) { raw = raw[..<hash] }
         if raw.utf8.first != UInt8(ascii: "/"), let scheme = raw.range(of: "://") {
             let rest = raw[scheme.upperBound...]
             raw = rest.utf8.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }).map { rest[$0...] } ?? "/"
         }
-        if let mark = raw.utf8.firstIndex(of: UInt8(ascii: "?")) {
+        if let mark = firstIndex(of: UInt8(ascii: "?"), in: raw) {
             query = String(raw[raw.utf8.index(after: mark)...])
             raw = raw[..<mark]
         } else {
@@ -54,6 +53,12 @@ public struct RequestTarget: Sendable, Hashable {
     /// True when the path needs no work: it starts with `/` and has no `%`, no `//` and no `/.`.
     static func isAlreadyNormal(_ bytes: Substring.UTF8View) -> Bool {
         guard bytes.first == UInt8(ascii: "/") else { return false }
+        // Over the contiguous bytes: stepping a `UTF8View` index byte by byte was the match's
+        // largest cost after hashing (this runs for every request).
+        return bytes.withContiguousStorageIfAvailable(isAlreadyNormal) ?? Array(bytes).withUnsafeBufferPointer(isAlreadyNormal)
+    }
+
+    private static func isAlreadyNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: UInt8 = 0
         for byte in bytes {
             if byte == UInt8(ascii: "%") { return false }
@@ -109,4 +114,13 @@ func hexValue(_ byte: UInt8) -> UInt8? {
     case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
     default: nil
     }
+}
+
+/// The index of the first `byte` in `text`, scanning its contiguous UTF-8 (a byte-by-byte walk of
+/// a `UTF8View` index costs several times more).
+func firstIndex(of byte: UInt8, in text: Substring) -> Substring.Index? {
+    let utf8 = text.utf8
+    guard let offset = utf8.withContiguousStorageIfAvailable({ $0.firstIndex(of: byte) }) ?? utf8.firstIndex(of: byte).map({ utf8.distance(from: utf8.startIndex, to: $0) })
+    else { return nil }
+    return utf8.index(utf8.startIndex, offsetBy: offset)
 }

@@ -22,6 +22,8 @@ import Testing
         ("/", "/", ""),
         ("https://host:8443/p/q?z", "/p/q", "z"),
         ("/caf%C3%A9", "/café", ""),
+        ("/café/ü?q=é#é", "/café/ü", "q=é"),
+        ("/e\u{301}/x", "/e\u{301}/x", ""),
     ])
     func normalise(_ raw: String, _ path: String, _ query: String) {
         let target = RequestTarget(raw)
@@ -33,5 +35,18 @@ import Testing
         let items = RequestTarget("/a?x=1+2&y=%2F&z&&w=").queryItems
         #expect(items.map(\.name) == ["x", "y", "z", "w"])
         #expect(items.map(\.value) == ["1 2", "/", "", ""])
+    }
+
+    @Test(arguments: [
+        ("/", [String](), false),
+        ("/a", ["a"], false),
+        ("/a/", ["a"], true),
+        ("/api/v1/reports/7/generate/", ["api", "v1", "reports", "7", "generate"], true),
+        ("/café/e\u{301}/😀", ["café", "e\u{301}", "😀"], false),
+    ])
+    func pathSegments(_ path: String, _ expected: [String], _ trailingSlash: Bool) {
+        let segments = PathSegments(path)
+        #expect(segments.segments.map(String.init) == expected)
+        #expect(segments.trailingSlash == trailingSlash)
     }
 }
