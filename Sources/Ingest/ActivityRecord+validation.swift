@@ -21,7 +21,7 @@ extension ActivityRecord {
     /// metadata are removed. Refused with `IngestError.Code.invalidRecord`: a status outside
     /// smallint's range, metadata that is not a JSON object, a date outside 1970...9999, text over
     /// `maximumTextBytes`, a `user_id` or `activity_type` over `maximumIndexedTextBytes`.
-    public func validated() throws(IngestError) -> ActivityRecord {
+    public consuming func validated() throws(IngestError) -> ActivityRecord {
         guard (-32768...32767).contains(status) else {
             throw .invalidRecord("status \(status) is outside -32768...32767 (smallint)")
         }

@@ -42,7 +42,7 @@ public final class ActivityWriter: Service, Sendable {
     /// record (`ActivityRecord.validated()`), then appends it to the bounded in-memory queue, or,
     /// when the queue is full, to the spool's hand-off list; past that it is dropped and counted.
     @discardableResult
-    public func record(_ record: ActivityRecord) -> Acceptance {
+    public func record(_ record: consuming ActivityRecord) -> Acceptance {
         let validated: ActivityRecord
         do {
             validated = try record.validated()
@@ -54,17 +54,21 @@ public final class ActivityWriter: Service, Sendable {
     }
 
     /// Queues a record that is already valid (the spool and tests use it directly).
-    func enqueue(_ record: ActivityRecord) -> Acceptance {
+    ///
+    /// Both take the record `consuming`: it moves into the queue instead of being copied (a retain
+    /// and a later release per text field, on the request path).
+    func enqueue(_ record: consuming ActivityRecord) -> Acceptance {
         let now = ContinuousClock.now
         let capacity = configuration.queue.capacity
+        var pending = Optional(record)  // taken (moved) inside the lock
         let acceptance = shared.withLock { state -> Acceptance in
             if state.stopped { return .dropped(.stopped) }
             if state.queue.count < capacity {
-                state.queue.append(WriterState.Queued(record: record, enqueued: now))
+                state.queue.append(WriterState.Queued(record: pending.take()!, enqueued: now))
                 return .queued
             }
             if state.overflow.count < capacity {
-                state.overflow.append(record)
+                state.overflow.append(pending.take()!)
                 return .spooled
             }
             return .dropped(.queueFull)
