@@ -14,11 +14,12 @@
 # Needs: nginx, wrk, curl (scripts/install-deps.sh bench installs them), a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNECTIONS=${3:-64}
 WORK=$(mktemp -d /tmp/tp-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run unprivileged and serve files from here
 UP_PORT=18101; NGX_PORT=18102; TP_PORT=18103; TP_ADMIN=18104; FLOOR_HTTP_PORT=18105; FLOOR_TCP_PORT=18106
-TICK=$(getconf CLK_TCK)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -92,18 +93,6 @@ for port in $UP_PORT $NGX_PORT $TP_PORT $FLOOR_HTTP_PORT $FLOOR_TCP_PORT; do
   for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
 done
 NGX_PIDS() { local master; master=$(cat "$WORK/ngx.pid"); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
-cpu_ticks() { # pids... -> utime+stime summed (children included via worker pids)
-  local total=0
-  for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] || continue
-    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
-    total=$(( total + f[11] + f[12] ))
-  done
-  echo $total
-}
-to_us() { # wrk latency like 512.00us / 1.20ms / 2.00s -> microseconds
-  awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else if (v ~ /s$/) print n*1000000; else print n }'
-}
 run_wrk() { # name url pids...
   local name=$1 url=$2; shift 2
   local before after out reqs rps p50 p99

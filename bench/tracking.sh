@@ -15,6 +15,8 @@
 # Usage: bench/tracking.sh [ROUNDS] [SECONDS] [CONNECTIONS]    (defaults 3 10 32)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNECTIONS=${3:-32}
 WORK=$(mktemp -d /tmp/tp-tracking.XXXXXX)
 chmod 755 "$WORK"
@@ -65,18 +67,7 @@ cat > "$WORK/post.lua" <<'LUA'
 wrk.method = "POST"; wrk.body = '{"format":"pdf"}'; wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Forwarded-User"] = "bench-user"
 LUA
-TICK=$(getconf CLK_TCK)
-cpu_ticks() { # pids... -> utime+stime summed
-  local total=0
-  for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] || continue
-    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
-    total=$(( total + f[11] + f[12] ))
-  done
-  echo $total
-}
 pg_pids() { pgrep -f "postgres: .*postgres trackingproxy" | tr '\n' ' '; pgrep -f "postgres: (walwriter|checkpointer|background writer)" | tr '\n' ' '; }
-to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else if (v ~ /s$/) print n*1000000; else print n }'; }
 : > "$WORK/results"
 echo "== tracked POST through trackingproxy: tracking off / on / on with PostgreSQL down / off while PostgreSQL stores on's rows/s; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
 on_rps=0
