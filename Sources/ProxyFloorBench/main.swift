@@ -35,7 +35,7 @@ final class Relay<In, Out>: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
 }
 
-/// Adds `from` to `channel`'s pipeline and `to` to `partner`'s, each pointing at the other's context.
+/// Adds `first` to `channel`'s pipeline and `second` to `partner`'s, each writing to the other's context.
 func link<A, B, C, D>(_ first: Relay<A, B>, on channel: any Channel, _ second: Relay<C, D>, on partner: any Channel) throws {
     try channel.pipeline.syncOperations.addHandler(first)
     try partner.pipeline.syncOperations.addHandler(second)
