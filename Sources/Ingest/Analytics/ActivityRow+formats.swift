@@ -71,6 +71,7 @@ public enum JSONText {
     /// A JSON string literal with the escapes RFC 8259 requires.
     public static func string(_ value: String) -> String {
         var result = ""
+        result.reserveCapacity(value.utf8.count + 2)  // the common unescaped case in one allocation
         appendString(value, to: &result)
         return result
     }
