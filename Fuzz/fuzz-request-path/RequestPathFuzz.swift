@@ -27,7 +27,12 @@ import NIOHTTP1
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let bytes = UnsafeBufferPointer(start: data, count: size)
-    RequestPathExchange(trustedPeer: bytes[0] & 1 == 1).run(clientBytes: UnsafeBufferPointer(rebasing: bytes[1...]))
+    let released = RequestPathExchange(trustedPeer: bytes[0] & 1 == 1).run(clientBytes: UnsafeBufferPointer(rebasing: bytes[1...]))
+    // Once its connections closed, nothing of an exchange may stay alive: a handler that keeps
+    // its context keeps the whole channel (one leaked every client connection once).
+    precondition(released.client == nil, "a closed client connection stayed alive")
+    precondition(released.handler == nil, "a closed client connection's ProxyServerHandler stayed alive")
+    precondition(released.upstreams.allSatisfy { $0.value == nil }, "a closed upstream connection stayed alive")
     return 0
 }
 
@@ -84,11 +89,22 @@ final class RecordSink: Sendable {
     }
 }
 
+/// What should be gone once an exchange is over.
+struct Released {
+    weak var client: EmbeddedChannel?
+    weak var handler: ProxyServerHandler?
+    var upstreams: [Weak] = []
+
+    struct Weak {
+        weak var value: EmbeddedChannel?
+    }
+}
+
 /// One input's connections.
 struct RequestPathExchange {
     let trustedPeer: Bool
 
-    func run(clientBytes: UnsafeBufferPointer<UInt8>) {
+    func run(clientBytes: UnsafeBufferPointer<UInt8>) -> Released {
         let loop = EmbeddedEventLoop()
         let peerAddress = trustedPeer ? "10.1.2.3" : "198.51.100.9"
         var upstreams: [UpstreamSide] = []
@@ -114,6 +130,7 @@ struct RequestPathExchange {
         } catch {
             preconditionFailure("the client pipeline could not be built: \(error)")
         }
+        var released = Released(client: client, handler: try? client.pipeline.syncOperations.handler(type: ProxyServerHandler.self))
         let clientSide = ClientSide(requests: clientBytes)
         _ = try? client.writeInbound(client.allocator.buffer(bytes: clientBytes))
         // Answer what reached each upstream until nothing moves (each answer may release a
@@ -133,9 +150,13 @@ struct RequestPathExchange {
             }
         }
         clientSide.check(client)
+        released.upstreams = upstreams.map { Released.Weak(value: $0.channel) }
         for upstream in upstreams { _ = try? upstream.channel.finish(acceptAlreadyClosed: true) }
         _ = try? client.finish(acceptAlreadyClosed: true)
+        loop.run()
         try? loop.syncShutdownGracefully()
+        upstreams.removeAll()
+        return released
     }
 }
 
