@@ -17,7 +17,7 @@ import Musl
 #endif
 
 /// Issue 9: the admin listener shares the process's descriptors with the proxy, so it closes idle
-/// connections and caps how many it holds.
+/// connections and caps how many it holds; `/status` never shows database error text.
 @Suite struct AdminListenerTests {
     @Test func idleAndHalfSentConnectionsAreClosed() async throws {
         try await withAdminServer(idleTimeout: .seconds(1), maxConnections: 16) { port in
@@ -54,6 +54,68 @@ import Musl
             second.close()
             third.close()
         }
+    }
+
+    /// (database URL, the class `/status` shows, texts that must not appear)
+    @Test(arguments: [
+        ("postgresql://secretuser:s3cretpass@127.0.0.1:1/nowhere_db", "connection refused", ["127.0.0.1", "secretuser", "s3cretpass", "nowhere_db", "port 1", "Connection refused"]),
+        ("ROLE", "authentication failed (SQLSTATE 28000)", ["no_such_role_q7", "FATAL", "127.0.0.1"]),
+        ("DATABASE", "database does not exist (SQLSTATE 3D000)", ["no_such_db_q7", "FATAL", "127.0.0.1"]),
+    ])
+    func statusShowsTheFailureClassOnly(url: String, shown: String, hidden: [String]) async throws {
+        let variables = try TestDatabase.variables()
+        let host = variables["PGHOST"] ?? "", port = variables["PGPORT"] ?? ""
+        let conninfo = switch url {
+        case "ROLE": "host=\(host) port=\(port) user=no_such_role_q7 dbname=postgres"
+        case "DATABASE": "host=\(host) port=\(port) user=postgres dbname=no_such_db_q7"
+        default: url
+        }
+        var configuration = IngestConfiguration()
+        configuration.database.url = Secret(conninfo)
+        configuration.database.connectTimeout = .seconds(5)
+        configuration.spool.dir = FileManager.default.temporaryDirectory.appendingPathComponent("admin-status-\(UUID().uuidString)").path
+        let writer = ActivityWriter(configuration: configuration, logger: testLogger)
+        try await whileRunning(writer) {
+            try await eventually("unreachable") { writer.status().state.hasPrefix("spooling") }
+            let admin = AdminServer(
+                listen: HostPort(host: "127.0.0.1", port: 0), registry: PrometheusCollectorRegistry(),
+                probe: UpstreamProbe(address: try SocketAddress(ipAddress: "127.0.0.1", port: 1), group: MultiThreadedEventLoopGroup.singleton),
+                logger: testLogger
+            ) {
+                AdminStatus(uptimeSeconds: 1, proxy: .init(openConnections: 0, upstream: "http://127.0.0.1:8000"),
+                            rules: .init(file: "rules.yaml", hash: "h", count: 1), ingest: writer.status())
+            }
+            try await admin.makeApplication().test(.live) { client in
+                try await client.execute(uri: "/status", method: .get) { response in
+                    let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    let state = try #require((json?["ingest"] as? [String: Any])?["state"] as? String)
+                    #expect(state.hasSuffix("(\(shown))"), "\(state)")
+                    for text in hidden { #expect(!state.contains(text), "\(state) shows \(text)") }
+                }
+            }
+        }
+        try? FileManager.default.removeItem(atPath: configuration.spool.dir)
+    }
+
+    /// `/status` shows a class and the SQLSTATE, never libpq's text (hosts, ports, users, databases).
+    @Test(arguments: [
+        ("connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user \"tracker\"", IngestError.Code.connection, nil as String?, "authentication failed (SQLSTATE 28P01)"),
+        ("connection to server at \"10.0.0.5\", port 5432 failed: FATAL:  no pg_hba.conf entry for host \"10.0.0.9\", user \"tracker\", database \"reports\"", .connection, nil, "authentication failed (SQLSTATE 28000)"),
+        ("connection to server at \"10.0.0.5\", port 5432 failed: FATAL:  database \"reports\" does not exist", .connection, nil, "database does not exist (SQLSTATE 3D000)"),
+        ("connection to server at \"10.0.0.5\", port 5432 failed: Connection refused\n\tIs the server running on that host?", .connection, nil, "connection refused"),
+        ("could not translate host name \"db.internal\" to address: Name or service not known", .connection, nil, "host name not resolved"),
+        ("connection to server at \"10.0.0.5\", port 5432 failed: timeout expired", .connection, nil, "connection timed out"),
+        ("FATAL:  sorry, too many clients already", .connection, nil, "server out of resources (SQLSTATE 53300)"),
+        ("FATAL:  the database system is starting up", .connection, nil, "server not accepting connections (SQLSTATE 57P03)"),
+        ("server closed the connection unexpectedly", .connection, "08006", "connection failed (SQLSTATE 08006)"),
+        ("relation \"activity\" does not exist at character 13 (host db.internal)", .statement, "42P01", "schema problem (SQLSTATE 42P01)"),
+        ("value too long", .statement, "22001", "statement failed (SQLSTATE 22001)"),
+        ("something else at db.internal", .statement, "bad sqlstate with text", "statement failed"),
+        ("anything", .connection, nil, "connection failed"),
+    ] as [(String, IngestError.Code, String?, String)])
+    func statusSummaries(message: String, code: IngestError.Code, sqlState: String?, summary: String) {
+        let error = IngestError(code: code, operation: "connect", sqlState: sqlState, message: message, advice: "-")
+        #expect(error.statusSummary == summary)
     }
 
     @Test func configurationKeysDefaultsAndLimits() throws {
