@@ -87,7 +87,7 @@ enum BinaryCopyFormat {
     }
 
     private static func inet(_ buffer: inout ByteBuffer, _ value: String?) {
-        let written = value.flatMap { value in
+        let written: Void? = value.flatMap { value in
             InetAddress.withParsed(value) { address in
                 let isIPv6 = address.count == 16
                 field(&buffer, 4 + address.count) { buffer in
