@@ -208,6 +208,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
+    ("fuzz-spool-segment", ["Ingest"]),
 ]
 
 if fuzzing {
