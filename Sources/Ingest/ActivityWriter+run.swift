@@ -59,9 +59,10 @@ extension ActivityWriter {
                 let records = state.takeForSpool(includingQueue: !state.phase.isReachable && state.phase != .starting)
                 return (records, state.takeAged(enqueuedBefore: now - ageLimit))
             }
+            let appendStarted = ContinuousClock.now
             await spoolRecords(records + aged, spool: spool)
-            let took = ContinuousClock.now - now
-            if took > .milliseconds(100), let represented = stallLog.event(at: now) {
+            let took = ContinuousClock.now - appendStarted
+            if !records.isEmpty || !aged.isEmpty, took > .milliseconds(100), let represented = stallLog.event(at: now) {
                 logger.warning("the spool took long to take records: the disk is slow; the overflow (queue.capacity) absorbs such stalls", metadata: [
                     "ingest.records": "\(records.count + aged.count)", "spool.append_seconds": "\(took)",
                     "ingest.events_since_last_log": "\(represented)",
