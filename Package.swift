@@ -212,6 +212,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
     ("fuzz-analytics-query", ["TrackingProxy", "Ingest", .product(name: "Hummingbird", package: "hummingbird")]),
+    ("fuzz-spool-segment", ["Ingest"]),
 ]
 
 if fuzzing {

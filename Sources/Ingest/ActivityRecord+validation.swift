@@ -18,9 +18,11 @@ extension ActivityRecord {
     /// Repaired, and noted in `metadata` under `"ingest_repairs"`: NUL characters in text
     /// (PostgreSQL's text cannot hold them) are removed; an IP address that is not an IPv4 or IPv6
     /// literal becomes `nil` (an IPv6 zone such as `%eth0` is dropped); `\u0000` escapes in
-    /// metadata are removed. Refused with `IngestError.Code.invalidRecord`: a status outside
-    /// smallint's range, metadata that is not a JSON object, a date outside 1970...9999, text over
-    /// `maximumTextBytes`, a `user_id` or `activity_type` over `maximumIndexedTextBytes`.
+    /// metadata are removed; a `user_id` over `maximumIndexedTextBytes` is cut to at most that many
+    /// bytes, on a character (Unicode scalar) boundary, so it stays valid UTF-8. Refused with
+    /// `IngestError.Code.invalidRecord`: a status outside smallint's range, metadata that is not a
+    /// JSON object, a date outside 1970...9999, text over `maximumTextBytes`, an `activity_type`
+    /// (it comes from the rules, not the request) over `maximumIndexedTextBytes`.
     public consuming func validated() throws(IngestError) -> ActivityRecord {
         guard (-32768...32767).contains(status) else {
             throw .invalidRecord("status \(status) is outside -32768...32767 (smallint)")
@@ -29,15 +31,13 @@ extension ActivityRecord {
             throw .invalidRecord("occurred_at \(occurredAt) is outside the years 1970...9999")
         }
         // No array literals here: this runs on the request path for every tracked request.
-        if let userID, userID.utf8.count > Self.maximumIndexedTextBytes {
-            throw .invalidRecord("user_id is \(userID.utf8.count) bytes long, more than \(Self.maximumIndexedTextBytes)")
-        }
         if activityType.utf8.count > Self.maximumIndexedTextBytes {
             throw .invalidRecord("activity_type is \(activityType.utf8.count) bytes long, more than \(Self.maximumIndexedTextBytes)")
         }
         var record = self
         var repairs: [String] = []
         record.repairText(&repairs)
+        record.repairUserID(&repairs)
         record.repairAddresses(&repairs)
         guard record.textBytes <= Self.maximumTextBytes else {
             throw .invalidRecord("the record holds \(record.textBytes) bytes of text, more than \(Self.maximumTextBytes)")
@@ -78,6 +78,17 @@ extension ActivityRecord {
         strip(&peerAddress, "peer_address")
         strip(&forwardedChain, "forwarded_chain")
         strip(&ruleID, "rule_id")
+    }
+
+    /// A user id comes from outside (a header, a token claim): one too long for the index is cut,
+    /// not refused, so that the activity is still recorded.
+    private mutating func repairUserID(_ repairs: inout [String]) {
+        guard let text = userID else { return }
+        let byteCount = text.utf8.count
+        guard byteCount > Self.maximumIndexedTextBytes else { return }
+        let cut = text.utf8Prefix(maximumBytes: Self.maximumIndexedTextBytes)
+        userID = cut
+        repairs.append("user_id: truncated from \(byteCount) to \(cut.utf8.count) bytes")
     }
 
     private mutating func repairAddresses(_ repairs: inout [String]) {
@@ -140,6 +151,17 @@ extension ActivityRecord {
 }
 
 extension String {
+    /// The longest prefix of at most `maximumBytes` UTF-8 bytes that ends on a Unicode scalar
+    /// boundary: a multi-byte character is never cut in two.
+    func utf8Prefix(maximumBytes: Int) -> String {
+        let bytes = utf8
+        guard bytes.count > maximumBytes else { return self }
+        var end = bytes.index(bytes.startIndex, offsetBy: max(0, maximumBytes))
+        // Step back over continuation bytes (0b10xxxxxx): `end` then starts a scalar.
+        while end > bytes.startIndex, bytes[end] & 0xC0 == 0x80 { end = bytes.index(before: end) }
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
     /// Whether the text holds a NUL character. `memchr` over the contiguous UTF-8 of a native
     /// string: the generic `utf8.contains(0)` over the eleven text fields cost 0.3 µs per record.
     var containsNUL: Bool {

@@ -54,6 +54,7 @@ extension ActivityWriter {
             do {
                 var didWork = false
                 if replay == nil, spool.stats.segments > 0, let started = await spool.startReplay() {
+                    noteSpoolLosses(spool)
                     replay = Replay(segment: started.segment, records: started.records)
                 }
                 if var progress = replay {

@@ -59,8 +59,9 @@ final class BatchWriter: @unchecked Sendable {
             outcome.written += try writeOnce(records, durable: durable, direct: false, session: session)
         } catch where error.isDataError {
             guard records.count > 1 else {
-                if try deadLetter(records.first!, error: error, session: session) {
-                    outcome.deadLettered.append((records.first!, error))
+                guard let record = records.first else { return }
+                if try deadLetter(record, error: error, session: session) {
+                    outcome.deadLettered.append((record, error))
                 } else {
                     outcome.lost += 1
                 }

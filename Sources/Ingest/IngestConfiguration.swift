@@ -84,9 +84,11 @@ extension IngestConfiguration {
         public var url: Secret?
         /// `migrate_on_start`: run the schema migrations before writing. Default `true`.
         public var migrateOnStart = true
-        /// `synchronous_commit`: the writer session's `synchronous_commit`. Default `off`: the spool
-        /// covers the short window in which a committed batch is not yet on disk.
-        public var synchronousCommit = SynchronousCommit.off
+        /// `synchronous_commit`: the writer session's `synchronous_commit`. Default `on`: a batch
+        /// PostgreSQL acknowledged is in its WAL on disk, and the writer frees it then (it is in no
+        /// spool). `off` saves one WAL flush per batch, but a PostgreSQL crash or failover then
+        /// loses the batches of its last ~0.6 s (3 × `wal_writer_delay`), which nothing resends.
+        public var synchronousCommit = SynchronousCommit.on
         /// `connect_timeout`: how long one connection attempt may take. Default `5s`.
         public var connectTimeout = ConfigDuration.seconds(5)
 

@@ -14,6 +14,7 @@ struct IngestMetrics: Sendable {
     let spoolSegments = Gauge(label: "ingest_spool_segments")
     let spooled = Counter(label: "ingest_spooled_total")
     let replayed = Counter(label: "ingest_replayed_total")
+    let spoolSyncFailures = Counter(label: "ingest_spool_sync_failures_total")
     let deadLettered = Counter(label: "ingest_dead_lettered_total")
     let lastWrite = Gauge(label: "ingest_last_write_timestamp_seconds")
 
@@ -34,7 +35,8 @@ public enum DropReason: String, Sendable, Codable, CaseIterable {
     case spoolFull = "spool_full"
     /// Deleted with an old segment because the spool was full and `when_full` is `drop_oldest`.
     case spoolEvicted = "spool_evicted"
-    /// A spool segment had a corrupt or truncated tail (counted once per tail).
+    /// A spool record was damaged (torn or corrupt) and could not be read back; counted per
+    /// record (at least one per damaged place).
     case spoolCorrupt = "spool_corrupt"
     /// PostgreSQL refused the row and the dead-letter insert failed too.
     case rejected

@@ -11,6 +11,8 @@ struct SpoolSegments: Sendable, Equatable {
         var records: Int
         /// Closed for appends; may be replayed and deleted.
         var sealed: Bool
+        /// A damaged record was found in it: after its replay it is renamed aside, not deleted.
+        var damaged = false
     }
 
     /// What to do for one append. `nil` from `append` means: drop the record (spool full).
@@ -38,10 +40,16 @@ struct SpoolSegments: Sendable, Equatable {
     /// The segment being replayed, if any: never evicted, never appended to.
     private(set) var replaying: UInt64?
 
-    init(existing: [Segment], maxBytes: Int, segmentBytes: Int, policy: SpoolConfiguration.FullPolicy) {
+    /// `existing` segments are sealed; new ids start above them and above `highestID` (files
+    /// that exist but are not segments to replay must never be appended to).
+    init(existing: [Segment], highestID: UInt64 = 0, maxBytes: Int, segmentBytes: Int, policy: SpoolConfiguration.FullPolicy) {
         precondition(maxBytes > 0 && segmentBytes > 0, "spool sizes are positive")
-        self.segments = existing.sorted { $0.id < $1.id }.map { Segment(id: $0.id, bytes: $0.bytes, records: $0.records, sealed: true) }
-        self.nextID = (segments.last?.id ?? 0) + 1
+        self.segments = existing.sorted { $0.id < $1.id }.map {
+            Segment(id: $0.id, bytes: $0.bytes, records: $0.records, sealed: true, damaged: $0.damaged)
+        }
+        let highest = max(highestID, segments.last?.id ?? 0)
+        // Ids are 16 decimal digits in file names; one that reached UInt64.max wraps to 1 rather than trap.
+        self.nextID = highest == .max ? 1 : highest + 1
         self.maxBytes = maxBytes
         self.segmentBytes = segmentBytes
         self.policy = policy
@@ -82,7 +90,7 @@ struct SpoolSegments: Sendable, Equatable {
             plan.create = nextID
             plan.segment = nextID
             segments.append(Segment(id: nextID, bytes: Self.headerBytes, records: 0, sealed: false))
-            nextID += 1
+            nextID = nextID == .max ? 1 : nextID + 1
         }
         let index = segments.count - 1
         segments[index].bytes += recordBytes
@@ -90,11 +98,40 @@ struct SpoolSegments: Sendable, Equatable {
         return plan
     }
 
-    /// Undoes the bookkeeping of the last planned append after the write failed on disk.
+    /// Undoes the bookkeeping of a planned append whose write failed on disk (the file was cut
+    /// back to its last whole record).
     mutating func appendFailed(segment: UInt64, payloadBytes: Int) {
         guard let index = segments.firstIndex(where: { $0.id == segment }) else { return }
         segments[index].bytes -= payloadBytes + Self.recordOverhead
         segments[index].records -= 1
+    }
+
+    /// Creating the segment's file failed: forget it, so that the next append plans a new file
+    /// instead of writing to one that does not exist. Its planned record is forgotten with it.
+    mutating func createFailed(segment: UInt64) {
+        segments.removeAll { $0.id == segment && !$0.sealed }
+    }
+
+    /// Closes the segment for appends (its file failed a write or an fsync): the next append
+    /// starts a new file. A sealed segment without records is replayed as empty and deleted.
+    mutating func seal(segment: UInt64) {
+        guard let index = segments.firstIndex(where: { $0.id == segment }) else { return }
+        segments[index].sealed = true
+    }
+
+    /// Notes that the segment holds damage: after its replay it is renamed aside.
+    mutating func markDamaged(segment: UInt64) {
+        guard let index = segments.firstIndex(where: { $0.id == segment }) else { return }
+        segments[index].damaged = true
+    }
+
+    func isDamaged(segment: UInt64) -> Bool {
+        segments.first { $0.id == segment }?.damaged ?? false
+    }
+
+    /// The records the bookkeeping expects in the segment.
+    func records(segment: UInt64) -> Int {
+        segments.first { $0.id == segment }?.records ?? 0
     }
 
     /// Picks the oldest segment to replay and marks it; seals it first when it is the one taking

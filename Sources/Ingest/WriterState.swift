@@ -20,6 +20,8 @@ struct WriterState: Sendable {
     var rowsWritten = 0
     var dropped = 0
     var deadLettered = 0
+    /// The spool's `lostRecords` already counted as dropped.
+    var spoolLossesNoted = 0
     /// Graceful shutdown was requested: flush, then stop.
     var shuttingDown = false
     /// The writer stopped: `record(_:)` drops (reason `stopped`).

@@ -96,12 +96,14 @@ do {
 /// `spoolAged`: with the default `spool.sync_interval` (1 s), rows of the backlog that wait longer
 /// than 0.5 s go through the spool (the kill -9 bound); without it (a 10-minute interval), every row
 /// takes the COPY path, which is the writer's throughput whenever it is less than 0.5 s behind.
-func runWriter(directCopy: Bool, spoolAged: Bool = false) async throws -> Double {
+/// `synchronousCommit`: the writer's session setting (default `on`: one WAL flush per batch).
+func runWriter(directCopy: Bool, spoolAged: Bool = false, synchronousCommit: IngestConfiguration.SynchronousCommit = .on) async throws -> Double {
     try await connection.execute("TRUNCATE activity")
     var configuration = IngestConfiguration()
     configuration.database.url = Secret(benchURL)
     configuration.batch.size = batchSize
     configuration.batch.directCopy = directCopy
+    configuration.database.synchronousCommit = synchronousCommit
     configuration.queue.capacity = rowCount
     if !spoolAged { configuration.spool.syncInterval = .seconds(600) }
     configuration.spool.dir = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-bench-spool-\(getpid())").path
@@ -115,7 +117,7 @@ func runWriter(directCopy: Bool, spoolAged: Bool = false) async throws -> Double
         let recorded = ContinuousClock.now - began
         while writer.status().rowsWritten < rowCount { try await Task.sleep(for: .milliseconds(1)) }
         let elapsed = ContinuousClock.now - began
-        print(String(format: "  writer (direct_copy: \(directCopy), aged rows spooled: \(spoolAged)): record(_:) of all rows took %.2f s, all committed after %.2f s", seconds(recorded), seconds(elapsed)))
+        print(String(format: "  writer (direct_copy: \(directCopy), aged rows spooled: \(spoolAged), synchronous_commit: \(synchronousCommit.rawValue)): record(_:) of all rows took %.2f s, all committed after %.2f s", seconds(recorded), seconds(elapsed)))
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
         return Double(rowCount) / seconds(elapsed)
@@ -138,11 +140,14 @@ func runPsqlCopy() async throws -> Double {
 }
 
 var writerRates: [Double] = []
+var asyncCommitRates: [Double] = []
 var stagingRates: [Double] = []
 var spooledRates: [Double] = []
 var psqlRates: [Double] = []
 for round in 1...rounds {
     let writerRate = try await runWriter(directCopy: true)
+    let asyncCommitRate = try await runWriter(directCopy: true, synchronousCommit: .off)
+    asyncCommitRates.append(asyncCommitRate)
     let stagingRate = try await runWriter(directCopy: false)
     let spooledRate = try await runWriter(directCopy: true, spoolAged: true)
     let psqlRate = try await runPsqlCopy()
@@ -154,6 +159,8 @@ for round in 1...rounds {
                  round, writerRate, stagingRate, spooledRate, psqlRate, writerRate / psqlRate, stagingRate / psqlRate, spooledRate / psqlRate))
 }
 let psqlMedian = median(psqlRates)
+print(String(format: "synchronous_commit: on (default) %.0f rows/s, off %.0f rows/s (medians; ratio to psql \\copy %.2f and %.2f)",
+             median(writerRates), median(asyncCommitRates), median(writerRates) / psqlMedian, median(asyncCommitRates) / psqlMedian))
 print(String(format: "median: writer %.0f rows/s (staging only: %.0f; backlog past 0.5 s spooled: %.0f), psql \\copy binary %.0f rows/s, ratio %.2f (staging only: %.2f; spooled: %.2f; target >= 0.80)",
              median(writerRates), median(stagingRates), median(spooledRates), psqlMedian,
              median(writerRates) / psqlMedian, median(stagingRates) / psqlMedian, median(spooledRates) / psqlMedian))

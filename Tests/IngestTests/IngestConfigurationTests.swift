@@ -10,14 +10,14 @@ import Testing
         #expect(configuration.batch.size == 500)
         #expect(configuration.batch.maxSize == 5_000)
         #expect(configuration.batch.maxAge == .milliseconds(200))
-        #expect(configuration.database.synchronousCommit == .off)
+        #expect(configuration.database.synchronousCommit == .on)
         #expect(configuration.spool.whenFull == .dropNewest)
         #expect(configuration.spool.syncInterval == .seconds(1))
     }
 
     @Test func readsSnakeCaseKeys() throws {
         let json = """
-            {"database": {"url": "postgresql://app:secret@db1,db2/app?target_session_attrs=read-write", "synchronous_commit": "on",
+            {"database": {"url": "postgresql://app:secret@db1,db2/app?target_session_attrs=read-write", "synchronous_commit": "off",
                           "migrate_on_start": false, "connect_timeout": "3s"},
              "queue": {"capacity": 42}, "batch": {"size": 10, "max_age": "50ms"},
              "retry": {"initial_backoff": "1s", "max_backoff": "1m"},
@@ -26,7 +26,7 @@ import Testing
             """
         let configuration = try JSONDecoder().decode(IngestConfiguration.self, from: Data(json.utf8))
         #expect(configuration.database.url?.value.hasPrefix("postgresql://app:secret@") == true)
-        #expect(configuration.database.synchronousCommit == .on)
+        #expect(configuration.database.synchronousCommit == .off)
         #expect(!configuration.database.migrateOnStart)
         #expect(configuration.queue.capacity == 42)
         #expect(configuration.batch.size == 10)

@@ -83,6 +83,18 @@ import Testing
         await connection.close()
     }
 
+    /// A batch PostgreSQL acknowledged is on its disk (WAL flushed): by default the writer's
+    /// session commits with `synchronous_commit = on`, since a freed batch is in no spool.
+    @Test func theWriterCommitsDurablyByDefault() async throws {
+        let cluster = try TestCluster.current()
+        let connection = try await PostgresConnection.connect(url: Secret(try await cluster.createDatabase()))
+        try await Migrator(logger: testLogger).migrate(connection)
+        let writer = BatchWriter(synchronousCommit: IngestConfiguration().database.synchronousCommit)
+        try await connection.run { try writer.prepare($0) }
+        #expect(try await connection.execute("SHOW synchronous_commit").first?.first == "on")
+        await connection.close()
+    }
+
     @Test func replayingTheSameBatchDoesNotDuplicate() async throws {
         let cluster = try TestCluster.current()
         let connection = try await PostgresConnection.connect(url: Secret(try await cluster.createDatabase()))

@@ -49,7 +49,8 @@ import Testing
         case "metadata array": r.metadataJSON = "[1]"
         case "metadata not JSON": r.metadataJSON = "{nope"
         case "date before 1970": r.occurredAt = Date(timeIntervalSince1970: -10)
-        case "huge user_id": r.userID = String(repeating: "u", count: 5_000)
+        case "huge user_id is truncated": r.userID = String(repeating: "u", count: 5_000)
+        case "huge activity_type": r.activityType = String(repeating: "t", count: 5_000)
         default: Issue.record("unknown case \(name)")
         }
     }
@@ -57,7 +58,8 @@ import Testing
     @Test(arguments: [
         ("NUL in text is removed", true), ("bad IP is nulled", true), ("IPv6 zone is dropped", true),
         ("NUL escape in metadata is removed", true), ("status above smallint", false), ("metadata array", false),
-        ("metadata not JSON", false), ("date before 1970", false), ("huge user_id", false),
+        ("metadata not JSON", false), ("date before 1970", false), ("huge user_id is truncated", true),
+        ("huge activity_type", false),
     ])
     func validation(name: String, accepted: Bool) throws {
         var record = makeRecord(1)
@@ -72,6 +74,31 @@ import Testing
         } else {
             #expect(throws: IngestError.self, "\(name)") { try record.validated() }
         }
+    }
+
+    /// A user id over 1,024 bytes is cut on a character boundary, never in the middle of a
+    /// multi-byte character, and the cut is noted in the metadata.
+    @Test(arguments: [
+        ("u", 5_000, 1_024), ("é", 600, 1_024), ("€", 400, 1_023), ("🚀", 300, 1_024), ("a€", 400, 1_024),
+    ])
+    func longUserIDIsTruncatedOnACharacterBoundary(unit: String, repeats: Int, expectedBytes: Int) throws {
+        var record = makeRecord(1)
+        let original = String(repeating: unit, count: repeats)
+        record.userID = original
+        let repaired = try record.validated()
+        let userID = try #require(repaired.userID)
+        #expect(userID.utf8.count == expectedBytes)
+        #expect(original.hasPrefix(userID))
+        #expect(String(validating: Array(userID.utf8), as: UTF8.self) == userID)
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(repaired.metadataJSON.utf8)) as? [String: Any])
+        #expect(metadata["n"] as? Int == 1, "the original metadata is kept")
+        #expect(metadata["ingest_repairs"] as? [String] == ["user_id: truncated from \(original.utf8.count) to \(expectedBytes) bytes"])
+    }
+
+    @Test func userIDOfExactlyTheLimitIsKept() throws {
+        var record = makeRecord(1)
+        record.userID = String(repeating: "é", count: 512)
+        #expect(try record.validated() == record)
     }
 
     @Test func validRecordIsUnchanged() throws {
