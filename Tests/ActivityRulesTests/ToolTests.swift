@@ -3,11 +3,22 @@ import Testing
 @testable import ActivityRules
 
 @Suite struct CheckerTests {
-    @Test func cleanFileExitsZero() {
+    @Test func shippedFileExitsZeroWithItsDisabledExample() {
         let output = RuleChecker.check(files: [defaultRulesPath])
         #expect(output.exitCode == 0)
         #expect(output.text.contains("reports-app.yaml: 12 rules, hash "))
-        #expect(output.text.hasSuffix("0 errors, 0 warnings\n"))
+        #expect(output.text.contains("warning[disabled-rule]: The rule `report-view` is disabled"))
+        #expect(output.text.hasSuffix("0 errors, 1 warning\n"))
+    }
+
+    /// The shipped rules record what the middleware they replace recorded: mutations and the
+    /// download GET, never a plain GET of a report.
+    @Test func shippedRulesRecordNoReportView() throws {
+        let ruleSet = try RuleSet.load(path: defaultRulesPath)
+        let view = try #require(ruleSet.rules.first { $0.id == "report-view" })
+        #expect(!view.enabled)
+        #expect(ruleSet.match(method: "GET", target: "/api/v1/reports/42/") == nil)
+        #expect(ruleSet.match(method: "GET", target: "/api/v1/reports/42/download/")?.ruleID == "report-download")
     }
 
     @Test func errorsPrintLocationCodeSnippetAndExitOne() {
@@ -22,7 +33,7 @@ import Testing
         #expect(lines.contains("    - {id: r, description: d., activity: a, match: {methods: [GETT], path: /x}}"))
         #expect(lines.contains("  " + String(repeating: " ", count: 60) + "^"))
         #expect(lines.contains("\(directory)/missing.yaml:0:0: error[unreadable]: Cannot read the rules file; check the path."))
-        #expect(lines.last == "2 errors, 0 warnings")
+        #expect(lines.last == "2 errors, 1 warning")  // the shipped file's disabled `report-view`
     }
 
     static let warningsYAML = """
