@@ -17,13 +17,19 @@ enum XForwardedFor {
         while low < high, isWhitespace(line[low]) { low += 1 }
         while high > low, isWhitespace(line[high - 1]) { high -= 1 }
         let value = UnsafeBufferPointer(rebasing: line[low..<high])
-        // Found right to left, each inserted before the entries of this value found so far.
+        // Found right to left and appended, then this value's entries are reversed in place:
+        // linear in the entries (inserting each at the front would be quadratic, and a header of
+        // a few KiB holds thousands of entries).
         let first = chain.count
+        defer {
+            chain[first...].reverse()
+            addresses[first...].reverse()
+        }
         var length = value.count
         while true {
             guard length > 0 else {
-                chain.insert("", at: first)
-                addresses.insert(nil, at: first)
+                chain.append("")
+                addresses.append(nil)
                 return
             }
             var last = length - 1
@@ -37,8 +43,8 @@ enum XForwardedFor {
                 start -= 1
             }
             let entry = UnsafeBufferPointer(rebasing: value[start...last])
-            chain.insert(String(decoding: entry, as: UTF8.self), at: first)
-            addresses.insert(IPAddress.parseForwardedFor(entry), at: first)
+            chain.append(String(decoding: entry, as: UTF8.self))
+            addresses.append(IPAddress.parseForwardedFor(entry))
             guard start > 0 else { return }
             length = start - 1
         }

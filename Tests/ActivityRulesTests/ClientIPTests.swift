@@ -132,6 +132,18 @@ import Testing
         #expect(IPNetwork(text) == nil)
     }
 
+    /// A header of thousands of entries (a client can send one through a trusted proxy) is read
+    /// whole, in order, by a walk linear in its entries.
+    @Test func aLongChainIsReadInOrder() {
+        let hops = (0..<8_000).map { "10.\($0 / 256 % 256).\($0 % 256).1" }
+        let line = "203.0.113.9 " + hops.joined(separator: ",")
+        let resolver = ClientIPResolver(trusted: Self.trusted)
+        let address = resolver.resolve(peer: "10.0.0.2", headers: headers(["X-Forwarded-For: " + line]))
+        #expect(address.ip == "203.0.113.9")
+        #expect(address.verified)
+        #expect(address.chain == ["203.0.113.9"] + hops)
+    }
+
     @Test func isTrustedPerConnection() {
         let resolver = ClientIPResolver(trusted: Self.trusted)
         #expect(resolver.isTrusted(peer: "10.2.3.4"))

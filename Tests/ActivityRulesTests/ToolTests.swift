@@ -199,6 +199,27 @@ import Testing
         #expect(object["metadata"] as? [String: String] == [:])
     }
 
+    /// `rules explain --trusted-proxy … --header 'X-Forwarded-For: …'` gives nginx 1.22's
+    /// `$remote_addr` (`real_ip_recursive on`) in the cases where it used to differ.
+    @Test(arguments: [
+        (["10.0.0.0/8"], "10.0.0.2", "198.51.100.23 10.0.0.2", "198.51.100.23"),
+        (["10.0.0.0/8"], "10.0.0.2", "203.0.113.9, 198.51.100.23:0", "10.0.0.2"),
+        (["10.0.0.0/8"], "10.0.0.2", "198.51.100.23:65536", "10.0.0.2"),
+        (["10.0.0.0/8"], "10.0.0.2", "[2001:db8::1]", "10.0.0.2"),
+        (["::ffff:0:0/96"], "::ffff:10.0.0.2", "203.0.113.9", "10.0.0.2"),
+        (["::/0"], "::ffff:10.0.0.2", "203.0.113.9", "10.0.0.2"),
+        (["::/0"], "2001:db8::5", "203.0.113.9, 198.51.100.7", "198.51.100.7"),
+    ])
+    func explainFollowsNginx(_ trusted: [String], _ peer: String, _ forwardedFor: String, _ clientIP: String) throws {
+        let output = RuleExplainer.run(
+            configuration: TrackingConfiguration(), rulesFile: defaultRulesPath, trustedProxies: trusted,
+            method: "POST", target: "/api/v1/reports/", peer: peer, headers: ["X-Forwarded-For: \(forwardedFor)"], status: 201, format: .json
+        )
+        #expect(output.exitCode == 0, "\(output.text)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output.text.utf8)) as? [String: Any])
+        #expect(object["client_ip"] as? String == clientIP)
+    }
+
     @Test(arguments: [
         ([] as [String], "1.2.3.4", ["X: y"], 0, ""),
         (["10.0.0.0/99"], "1.2.3.4", [], 2, "error: --trusted-proxy 10.0.0.0/99"),
