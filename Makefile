@@ -4,12 +4,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test run bench clean
+.PHONY: help deps build release test run bench fuzz clean
 
 help:
 	@echo "make run    build and run the proxy in front of the demo reports app (local defaults)"
 	@echo "make test   install what is missing (apt), build, run all tests"
 	@echo "make bench  proxy benchmark against nginx (release build), see BENCHMARKS.md"
+	@echo "make fuzz   run every libFuzzer target for FUZZ_SECONDS (default 60) each"
 
 deps:
 	scripts/install-deps.sh test
@@ -26,9 +27,13 @@ test: deps
 run: release
 	scripts/run.sh
 
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh run $(FUZZ_SECONDS)
+
 bench:
 	scripts/install-deps.sh bench
 	bench/proxy.sh
 
 clean:
-	rm -rf .build .build-release .run
+	rm -rf .build .build-release .build-fuzz .run

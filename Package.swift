@@ -1,5 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
+import Foundation
+
+/// Fuzz builds (`make fuzz`, `scripts/fuzz.sh`) set `TRACKINGPROXY_FUZZ=1`: the package then adds one
+/// libFuzzer executable per entry of `fuzzTargets` (sources in `Fuzz/<name>/`) and builds the
+/// `TrackingProxy` module as a library, so those executables can link the proxy's own code.
+let fuzzing = ProcessInfo.processInfo.environment["TRACKINGPROXY_FUZZ"] == "1"
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -17,10 +23,9 @@ let package = Package(
     name: "TrackingProxy",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "trackingproxy", targets: ["TrackingProxy"]),
         .library(name: "ActivityRules", targets: ["ActivityRules"]),
         .library(name: "Ingest", targets: ["Ingest"]),
-    ],
+    ] + (fuzzing ? [] : [.executable(name: "trackingproxy", targets: ["TrackingProxy"])]),
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
@@ -70,8 +75,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The executable: command line, configuration, the NIO proxy data path and the admin listener.
-        .executableTarget(
-            name: "TrackingProxy",
+        trackingProxyTarget(
             dependencies: [
                 "ConfigValues",
                 "ActivityRules",
@@ -89,12 +93,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
-            ],
-            // Run-time exclusivity checks cost ~2% of the proxy's CPU per request in our own code
-            // (measured with perf). Debug builds, which run the tests, keep them; release builds rely
-            // on them having passed there. scripts/release-build.sh turns them off in the
-            // dependencies too (another ~6%).
-            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            ]
         ),
         .testTarget(name: "ConfigValuesTests", dependencies: ["ConfigValues"], swiftSettings: swiftSettings),
         // Nanoseconds per rule match and per client IP resolution: `swift run -c release rules-bench`.
@@ -179,3 +178,46 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// The `TrackingProxy` module: an executable, or a library in fuzz builds.
+func trackingProxyTarget(dependencies: [Target.Dependency]) -> Target {
+    if fuzzing {
+        return .target(
+            name: "TrackingProxy",
+            dependencies: dependencies,
+            swiftSettings: swiftSettings + [.define("TRACKINGPROXY_LIBRARY")]
+        )
+    }
+    return .executableTarget(
+        name: "TrackingProxy",
+        dependencies: dependencies,
+        // Run-time exclusivity checks cost ~2% of the proxy's CPU per request in our own code
+        // (measured with perf). Debug builds, which run the tests, keep them; release builds rely
+        // on them having passed there. scripts/release-build.sh turns them off in the
+        // dependencies too (another ~6%).
+        swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+    )
+}
+
+/// libFuzzer targets: name → what it links. Each is built from `Fuzz/<name>/` only in fuzz builds
+/// (`-sanitize=fuzzer,address`), its seed corpus is `Tests/Fuzz/Corpus/<name>/` and the inputs that
+/// once crashed it are `Tests/Fuzz/Crashes/<name>/`; `make test` replays both, `make fuzz` fuzzes.
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("fuzz-request-path", ["TrackingProxy", "ActivityRules", "Ingest", "ConfigValues",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]),
+]
+
+if fuzzing {
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver", swiftSettings: swiftSettings))
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name,
+            dependencies: ["FuzzDriver"] + target.dependencies,
+            path: "Fuzz/\(target.name)",
+            swiftSettings: swiftSettings
+        ))
+    }
+}

@@ -23,3 +23,7 @@ scripts/dashboard-check.sh
 
 # End to end: kill -9 while PostgreSQL is stuck loses nothing older than one spool sync interval.
 scripts/crash-check.sh
+
+# Every fuzz target (built with libFuzzer and AddressSanitizer) runs once over its seed corpus and
+# every input that once crashed it: found bugs stay fixed.
+scripts/fuzz.sh replay

@@ -45,6 +45,19 @@ import Testing
         }
     }
 
+    /// A frame sent right behind the upgrade request waits in the client's decoder until the
+    /// tunnel opens, then crosses it. (The request-path fuzz target found that it crashed the
+    /// proxy: handed to the tunnel before the upstream's response decoder was gone.)
+    @Test func aFrameSentWithTheUpgradeRequestCrossesTheTunnel() async throws {
+        try await ProxyHarness.run { proxy in
+            let client = try await proxy.connect()
+            let hello = Array("early".utf8)
+            try await client.send(bytes: Array(Self.upgrade.utf8) + Self.maskedFrame(opcode: 0x1, payload: hello))
+            #expect(try await client.readResponse().status == 101)
+            #expect(try await client.readBytes(2 + hello.count) == [0x81, UInt8(hello.count)] + hello)
+        }
+    }
+
     @Test func refusedUpgradeClosesAfterTheResponse() async throws {
         try await ProxyHarness.run { proxy in
             let client = try await proxy.connect()

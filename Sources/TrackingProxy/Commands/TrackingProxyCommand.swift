@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// `trackingproxy`: the activity-tracking reverse proxy and its tools.
-@main
 struct TrackingProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trackingproxy",

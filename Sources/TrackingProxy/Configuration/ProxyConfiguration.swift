@@ -132,6 +132,21 @@ struct ClientConfiguration: Codable, Sendable, Equatable {
     var requestHeadTimeout = ConfigDuration.seconds(10)
     /// Time an idle keep-alive connection is kept open waiting for the next request. Default `75s`.
     var idleTimeout = ConfigDuration.seconds(75)
+    /// Longest wait for the next part of a request body the proxy is ready to read (nginx
+    /// `client_body_timeout`); on expiry both connections close and nothing is recorded. Default `60s`.
+    var bodyTimeout = ConfigDuration.seconds(60)
+    /// Longest time a response waits for the client to take any of it (nginx `send_timeout`); on
+    /// expiry both connections close and nothing is recorded. Default `60s`.
+    var sendTimeout = ConfigDuration.seconds(60)
+    /// Forward request header fields whose names contain `_` (nginx `underscores_in_headers`).
+    /// Default `false`: they are dropped, because frameworks such as Django read `X_Forwarded_For`
+    /// as `X-Forwarded-For`. Even when `true`, a name that reads as one the proxy sets or guards
+    /// (`X_Forwarded_For`, `X_Real_IP`, an identity header, …) is dropped.
+    var underscoresInHeaders = false
+
+    /// Upper bounds of the size limits: far above any sensible value, low enough that sums of
+    /// them never overflow.
+    static let maxSizeLimit = 1 << 40
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case maxHeaderBytes = "max_header_bytes"
@@ -140,6 +155,9 @@ struct ClientConfiguration: Codable, Sendable, Equatable {
         case maxConnections = "max_connections"
         case requestHeadTimeout = "request_head_timeout"
         case idleTimeout = "idle_timeout"
+        case bodyTimeout = "body_timeout"
+        case sendTimeout = "send_timeout"
+        case underscoresInHeaders = "underscores_in_headers"
     }
 
     init() {}
@@ -154,6 +172,17 @@ struct ClientConfiguration: Codable, Sendable, Equatable {
         requestHeadTimeout =
             try container.decodeIfPresent(ConfigDuration.self, forKey: .requestHeadTimeout) ?? defaults.requestHeadTimeout
         idleTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .idleTimeout) ?? defaults.idleTimeout
+        bodyTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .bodyTimeout) ?? defaults.bodyTimeout
+        sendTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .sendTimeout) ?? defaults.sendTimeout
+        underscoresInHeaders =
+            try container.decodeIfPresent(Bool.self, forKey: .underscoresInHeaders) ?? defaults.underscoresInHeaders
+        for (key, timeout) in [(CodingKeys.bodyTimeout, bodyTimeout), (.sendTimeout, sendTimeout)] where timeout.nanoseconds < 1_000_000 {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(timeout) is too short; use at least 1ms")
+        }
+        for (key, size) in [(CodingKeys.maxHeaderBytes, maxHeaderBytes), (.maxURLBytes, maxURLBytes), (.maxBodyBytes, maxBodyBytes)] {
+            guard let size, size.bytes > Self.maxSizeLimit else { continue }
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(size) is too large; use at most 1TiB")
+        }
         guard maxConnections > 0 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .maxConnections, in: container, debugDescription: "\(maxConnections) must be at least 1")
@@ -179,6 +208,9 @@ struct ClientConfiguration: Codable, Sendable, Equatable {
         try container.encode(maxConnections, forKey: .maxConnections)
         try container.encode(requestHeadTimeout, forKey: .requestHeadTimeout)
         try container.encode(idleTimeout, forKey: .idleTimeout)
+        try container.encode(bodyTimeout, forKey: .bodyTimeout)
+        try container.encode(sendTimeout, forKey: .sendTimeout)
+        try container.encode(underscoresInHeaders, forKey: .underscoresInHeaders)
     }
 }
 

@@ -8,6 +8,14 @@ import NIOCore
 /// - Response head: the request is upstream but the upstream has not started its response within
 ///   `responseHeadTimeout` → a `ResponseHeadTimedOut` user event down the pipeline, on which
 ///   `ProxyServerHandler` answers 504.
+/// - Request body (nginx `client_body_timeout`): the proxy asked for more of a request body and
+///   nothing came within `bodyTimeout` → `ClientTimedOut(.body)`. Time the proxy holds reads back
+///   (the upstream is slow to take the body) does not count: only `readRequested()` arms it.
+/// - Send (nginx `send_timeout`): bytes for the client sit in the channel and none of them left
+///   for `sendTimeout` → `ClientTimedOut(.send)`. Progress is read from the channel's buffered
+///   byte count against the bytes written through `wrote(_:)`, at each tick: nothing on the
+///   request path.
+/// On `ClientTimedOut`, `ProxyServerHandler` closes both connections and records nothing.
 ///
 /// Scheduling a NIO timer allocates, so the request path only records timestamps: one timer per
 /// connection fires at least every `period` (the shortest timeout) and exactly at a deadline that
@@ -30,10 +38,21 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     private let idleTimeout: TimeAmount
     private let requestHeadTimeout: TimeAmount
     private let responseHeadTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
+    private let sendTimeout: TimeAmount
     private let period: TimeAmount
     private let onHeadTimeout: () -> Void
     private var phase = Phase.idle(since: .now())
     private var responseDeadline: NIODeadline?
+    /// Whether the request in progress still has body to come.
+    private var awaitingBody = false
+    /// Since when the proxy has wanted more of the request body and received nothing.
+    private var bodyWaitSince: NIODeadline?
+    /// Bytes written towards the client (`wrote(_:)`), and, at the last tick that saw progress,
+    /// how many of them had left the channel and when.
+    private var bytesWritten: Int64 = 0
+    private var bytesSent: Int64 = 0
+    private var lastSendProgress = NIODeadline.now()
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
@@ -42,12 +61,31 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     /// table, and every retain and release of the proxy handler then took Swift's slow path.
     struct ResponseHeadTimedOut {}
 
+    /// Fired down the pipeline when the client stalls a request body or stops taking a response.
+    struct ClientTimedOut {
+        enum Kind { case body, send }
+        var kind: Kind
+
+        /// The label of the rejected-requests metric.
+        var reason: String {
+            switch kind {
+            case .body: "client_body_timeout"
+            case .send: "client_send_timeout"
+            }
+        }
+    }
+
     /// `onHeadTimeout` runs when a request head took too long (the rejected-requests metric).
-    init(idleTimeout: TimeAmount, requestHeadTimeout: TimeAmount, responseHeadTimeout: TimeAmount, onHeadTimeout: @escaping () -> Void) {
+    init(
+        idleTimeout: TimeAmount, requestHeadTimeout: TimeAmount, responseHeadTimeout: TimeAmount, bodyTimeout: TimeAmount,
+        sendTimeout: TimeAmount, onHeadTimeout: @escaping () -> Void
+    ) {
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
         self.responseHeadTimeout = responseHeadTimeout
-        self.period = max(min(idleTimeout, requestHeadTimeout, responseHeadTimeout), .milliseconds(1))
+        self.bodyTimeout = bodyTimeout
+        self.sendTimeout = sendTimeout
+        self.period = max(min(idleTimeout, requestHeadTimeout, responseHeadTimeout, bodyTimeout, sendTimeout), .milliseconds(1))
         self.onHeadTimeout = onHeadTimeout
     }
 
@@ -68,14 +106,59 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .idle = phase { phase = .readingHead(since: .now()) }
+        if case .idle = phase {
+            phase = .readingHead(since: .now())
+            requestLineBytes = 0
+            requestLineComplete = false
+        }
+        if !requestLineComplete { measureRequestLine(unwrapInboundIn(data)) }
+        bodyWaitSince = nil
         context.fireChannelRead(data)
     }
 
-    /// A complete request head arrived: no client timeout applies until its response is done.
-    func requestHeadReceived() {
+    /// Bytes of the current request line seen so far (all of it once `requestLineComplete`).
+    /// NIO's decoder counts the request-target against its header-size limit and reports one
+    /// error for both, so this tells a too-long target (414) from too-large headers (431). Only
+    /// the first request read after an idle connection is measured: a pipelined request's bytes
+    /// arrive mid-exchange, where request boundaries are the decoder's to know.
+    private(set) var requestLineBytes = 0
+    private var requestLineComplete = true
+
+    private func measureRequestLine(_ buffer: ByteBuffer) {
+        if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            requestLineBytes &+= newline - buffer.readerIndex
+            requestLineComplete = true
+        } else {
+            requestLineBytes &+= buffer.readableBytes
+        }
+    }
+
+    /// A complete request head arrived: no idle or head timeout applies until its response is
+    /// done; the body timeout applies while `bodyFollows` until `requestEnded()`.
+    func requestHeadReceived(bodyFollows: Bool) {
         if case .stopped = phase { return }
         phase = .handlingRequest
+        awaitingBody = bodyFollows
+        bodyWaitSince = nil
+    }
+
+    /// The whole request arrived (or the rest of it will not be read).
+    func requestEnded() {
+        awaitingBody = false
+        bodyWaitSince = nil
+    }
+
+    /// The proxy asks the channel for more client bytes. Arms the body timeout when a body is
+    /// awaited; the next `channelRead` disarms it.
+    func readRequested() {
+        if awaitingBody, bodyWaitSince == nil { bodyWaitSince = .now() }
+    }
+
+    /// `count` bytes of response body were written towards the client (the send timeout's
+    /// measure of progress).
+    @inline(__always)
+    func wrote(_ count: Int) {
+        bytesWritten &+= Int64(count)
     }
 
     /// The whole request is upstream: its response head is now awaited.
@@ -99,6 +182,8 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     func stop() {
         phase = .stopped
         responseDeadline = nil
+        awaitingBody = false
+        bodyWaitSince = nil
         timer?.cancel()
         timer = nil
     }
@@ -132,7 +217,17 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
             }
             next = min(next, since + requestHeadTimeout)
         case .handlingRequest:
-            break
+            if let since = bodyWaitSince {
+                if now >= since + bodyTimeout {
+                    timeOut(.body, context)
+                    return
+                }
+                next = min(next, since + bodyTimeout)
+            }
+        }
+        if sendStalled(context, now: now) {
+            timeOut(.send, context)
+            return
         }
         if let responseDeadline {
             if now >= responseDeadline {
@@ -144,6 +239,25 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
         }
         if case .stopped = phase { return }
         schedule(at: next)
+    }
+
+    /// Whether bytes for the client have waited in the channel for `sendTimeout` without any of
+    /// them leaving. Bytes that left = bytes written − bytes still buffered; the head and the
+    /// proxy's own answers are not counted as written, which only makes progress show later.
+    private func sendStalled(_ context: ChannelHandlerContext, now: NIODeadline) -> Bool {
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)).flatMap { $0 } ?? 0
+        let sent = bytesWritten &- Int64(buffered)
+        if buffered == 0 || sent > bytesSent {
+            bytesSent = max(bytesSent, sent)
+            lastSendProgress = now
+            return false
+        }
+        return now >= lastSendProgress + sendTimeout
+    }
+
+    private func timeOut(_ kind: ClientTimedOut.Kind, _ context: ChannelHandlerContext) {
+        stop()
+        context.fireUserInboundEventTriggered(ClientTimedOut(kind: kind))
     }
 
     private func timeOutRequestHead(_ context: ChannelHandlerContext) {

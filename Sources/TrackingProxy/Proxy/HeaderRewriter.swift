@@ -15,6 +15,11 @@ struct HeaderRewriter: Sendable {
     /// header such as `X-Forwarded-User`), lowercased; dropped when the peer is not trusted, so a
     /// client cannot forge them. `X-Forwarded-*` are handled separately.
     var untrustedDroppedHeaders: [String] = ["forwarded", "x-real-ip"]
+    /// Forward request fields whose names contain `_` (`client.underscores_in_headers`). Off by
+    /// default, as in nginx: WSGI and ASGI servers map `X_Forwarded_For` and `X-Forwarded-For` to
+    /// the same variable, so a client could forge what the proxy vouches for. When on, a name that
+    /// maps onto a field the proxy sets or guards is still dropped.
+    var underscoresInHeaders = false
 
     /// What the proxy knows of the connection a request came on.
     struct Peer {
@@ -31,7 +36,7 @@ struct HeaderRewriter: Sendable {
             originForm = absolute.originForm
             host = String(absolute.authority)
         }
-        var named: [String] = []
+        var named: Set<String> = []
         var forwardedFor: String?
         var forwardedProto: String?
         var forwardedHost: String?
@@ -58,6 +63,7 @@ struct HeaderRewriter: Sendable {
             default:
                 if kind.isHopByHop { continue }
                 if !peer.isTrusted, Self.isNamed(name, in: untrustedDroppedHeaders) { continue }
+                if name.utf8.contains(UInt8(ascii: "_")), !forwardsUnderscoreName(name) { continue }
                 fields.append((name, value))
             }
         }
@@ -93,7 +99,7 @@ struct HeaderRewriter: Sendable {
     func clientHead(
         for response: HTTPResponseHead, requestVersion: HTTPVersion, requestIsHead: Bool, keepAlive: inout Bool, upgrading: Bool
     ) -> (HTTPResponseHead, ResponseFraming) {
-        var named: [String] = []
+        var named: Set<String> = []
         let status = response.status.code
         let bodyless = requestIsHead || (100..<200).contains(status) || status == 204 || status == 304
         var fields: [(String, String)] = []
@@ -164,18 +170,57 @@ struct HeaderRewriter: Sendable {
         return result
     }
 
-    /// Appends the field names listed in a `Connection` value, lowercased (they are hop-by-hop
-    /// too), leaving out the connection options `close`, `keep-alive` and `upgrade`.
-    static func appendConnectionTokens(_ value: String, to tokens: inout [String]) {
+    /// Adds the field names listed in a `Connection` value, lowercased (they are hop-by-hop
+    /// too), leaving out the connection options `close`, `keep-alive` and `upgrade`. A set: each
+    /// field is then checked in constant time, however many options a message lists.
+    static func appendConnectionTokens(_ value: String, to tokens: inout Set<String>) {
         // Nearly every message carries just `keep-alive` or `close`: recognised in place, without
         // splitting or lowercasing.
         if isConnectionOption(value.trimmingOWS) { return }
         for token in value.split(separator: ",") {
             let trimmed = token.trimmingOWS
             if trimmed.isEmpty || isConnectionOption(trimmed) { continue }
-            tokens.append(trimmed.lowercased())
+            tokens.insert(trimmed.lowercased())
         }
     }
+
+    /// Whether a request field whose name contains `_` goes upstream: only with
+    /// `underscoresInHeaders`, and never when, read with `-` for `_`, it names a field the proxy
+    /// sets, frames with or guards.
+    func forwardsUnderscoreName(_ name: String) -> Bool {
+        guard underscoresInHeaders else { return false }
+        let dashed = String(decoding: name.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : $0 }, as: UTF8.self).lowercased()
+        if HeaderName(dashed) != .other || dashed.hasPrefix("x-forwarded-") || dashed == "x-request-id" { return false }
+        return !untrustedDroppedHeaders.contains(dashed)
+    }
+
+    /// Request or response trailer fields fit to forward (RFC 9110 §6.5.1): valid names and values,
+    /// and none that frames, routes, authenticates or is hop-by-hop: a trailer must not change
+    /// how the proxy or the receiver reads the message, nor smuggle what the head may not carry.
+    /// Nil when no field is left.
+    func forwardedTrailers(_ trailers: HTTPHeaders?) -> HTTPHeaders? {
+        guard let trailers, !trailers.isEmpty else { return nil }
+        var fields: [(String, String)] = []
+        for (name, value) in trailers {
+            guard RequestHeadValidator.isValidFieldName(name), RequestHeadValidator.isValidFieldValue(value),
+                HeaderName(name) == .other, !name.utf8.contains(UInt8(ascii: "_"))
+            else { continue }
+            let lowered = name.lowercased()
+            if lowered.hasPrefix("x-forwarded-") || Self.trailerForbidden.contains(lowered) || untrustedDroppedHeaders.contains(lowered)
+                || strippedResponseHeaders.contains(lowered)
+            {
+                continue
+            }
+            fields.append((name, value))
+        }
+        return fields.isEmpty ? nil : HTTPHeaders(fields)
+    }
+
+    /// Fields a trailer never carries, besides those `HeaderName` knows and `X-Forwarded-*`.
+    private static let trailerForbidden: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "www-authenticate", "proxy-authenticate",
+        "content-type", "content-encoding", "content-range", "range", "cache-control", "x-request-id",
+    ]
 
     /// `close`, `keep-alive` or `upgrade` in any case: connection options, not field names.
     private static func isConnectionOption(_ token: Substring) -> Bool {
@@ -186,5 +231,9 @@ struct HeaderRewriter: Sendable {
 
     private static func isNamed(_ name: String, in tokens: [String]) -> Bool {
         tokens.contains { HeaderName.equalsLowercase(name.utf8, $0.utf8) }
+    }
+
+    private static func isNamed(_ name: String, in tokens: Set<String>) -> Bool {
+        tokens.contains(name.lowercased())
     }
 }

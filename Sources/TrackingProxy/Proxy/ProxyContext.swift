@@ -35,6 +35,7 @@ final class ProxyContext: Sendable {
         configuration: ProxyConfiguration, tracker: ActivityTracker?, logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
     ) {
         var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
+        rewriter.underscoresInHeaders = configuration.client.underscoresInHeaders
         if let identity = tracker?.currentPolicy.identity {
             rewriter.strippedResponseHeaders = identity.strippedResponseHeaders
             rewriter.untrustedDroppedHeaders += identity.trustedRequestHeaders

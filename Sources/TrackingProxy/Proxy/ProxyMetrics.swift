@@ -32,7 +32,8 @@ final class ProxyMetrics: Sendable {
         "connect_method", "unsupported_expectation", "invalid_target", "invalid_header_name", "invalid_header_value",
         "invalid_content_length", "conflicting_content_length", "content_length_with_transfer_encoding",
         "transfer_encoding_in_http10", "transfer_encoding_not_chunked", "missing_host", "duplicate_host",
-        "malformed_request", "connection_limit", "request_head_timeout",
+        "malformed_request", "connection_limit", "request_head_timeout", "invalid_host", "too_many_connection_options",
+        "client_body_timeout", "client_send_timeout",
     ]
 
     init() {

@@ -41,9 +41,6 @@ final class ProxyServer: Sendable {
     /// Binds the listener and starts accepting. Returns the bound address.
     func start() async throws -> SocketAddress {
         let limits = configuration.client
-        let decoderLimits = Self.decoderLimits(limits)
-        let idleTimeout = TimeAmount.nanoseconds(limits.idleTimeout.nanoseconds)
-        let headTimeout = TimeAmount.nanoseconds(limits.requestHeadTimeout.nanoseconds)
         let maxConnections = limits.maxConnections
         // The initializer captures values, never `self`: a server retained by its own accept
         // handler would outlive the event loops it was built on.
@@ -80,22 +77,8 @@ final class ProxyServer: Sendable {
                     }
                     let address = Self.peerAddress(of: channel)
                     let peer = HeaderRewriter.Peer(address: address, isTrusted: context.isTrustedPeer(address))
-                    let timeouts = ClientTimeoutHandler(
-                        idleTimeout: idleTimeout, requestHeadTimeout: headTimeout, responseHeadTimeout: context.responseHeadTimeout
-                    ) {
-                        metrics.countRejection("request_head_timeout")
-                    }
-                    var encoderConfiguration = HTTPResponseEncoder.Configuration()
-                    encoderConfiguration.automaticallySetFramingHeaders = false  // the proxy frames each response itself
-                    let encoder = HTTPResponseEncoder(configuration: encoderConfiguration)
-                    let decoder = ByteToMessageHandler(
-                        HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: decoderLimits))
-                    let handler = ProxyServerHandler(
-                        shared: context,
-                        pool: Self.pool(for: channel.eventLoop, in: pools, address: upstreamAddress, configuration: upstreamConfiguration),
-                        timeouts: timeouts, peer: peer,
-                        httpHandlers: [encoder, decoder])
-                    try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
+                    let pool = Self.pool(for: channel.eventLoop, in: pools, address: upstreamAddress, configuration: upstreamConfiguration)
+                    try Self.addHandlers(to: channel, limits: limits, context: context, pool: pool, peer: peer)
                 }
             }
             .bind(host: configuration.listen.host, port: configuration.listen.port)
@@ -124,6 +107,29 @@ final class ProxyServer: Sendable {
             try? await loop.submit { box.value?.close() }.get()
         }
         context.logger.info("proxy listener stopped", metadata: ["connections.open": "\(openConnectionCount)"])
+    }
+
+    /// The pipeline of a client connection: timeouts → HTTP codec → `ProxyServerHandler`.
+    static func addHandlers(
+        to channel: any Channel, limits: ClientConfiguration, context: ProxyContext, pool: UpstreamPool, peer: HeaderRewriter.Peer
+    ) throws {
+        let metrics = context.metrics
+        let timeouts = ClientTimeoutHandler(
+            idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds),
+            requestHeadTimeout: .nanoseconds(limits.requestHeadTimeout.nanoseconds),
+            responseHeadTimeout: context.responseHeadTimeout,
+            bodyTimeout: .nanoseconds(limits.bodyTimeout.nanoseconds),
+            sendTimeout: .nanoseconds(limits.sendTimeout.nanoseconds)
+        ) {
+            metrics.countRejection("request_head_timeout")
+        }
+        var encoderConfiguration = HTTPResponseEncoder.Configuration()
+        encoderConfiguration.automaticallySetFramingHeaders = false  // the proxy frames each response itself
+        let encoder = HTTPResponseEncoder(configuration: encoderConfiguration)
+        let decoder = ByteToMessageHandler(
+            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: decoderLimits(limits)))
+        let handler = ProxyServerHandler(shared: context, pool: pool, timeouts: timeouts, peer: peer, httpHandlers: [encoder, decoder])
+        try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
     }
 
     /// The decoder's own ceiling sits above ours so that our check (and its 431 or 414) decides;

@@ -30,13 +30,17 @@ extension ProxyServerHandler {
         if state == .forwarding { upstream?.flush() }
         if readPending, acceptsInputNow {
             readPending = false
-            context.read()
+            requestClientRead()
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ClientTimeoutHandler.ResponseHeadTimedOut {
             responseHeadTimedOut()
+            return
+        }
+        if let timedOut = event as? ClientTimeoutHandler.ClientTimedOut {
+            clientTimedOut(timedOut)
             return
         }
         guard event is ChannelShouldQuiesceEvent else {
@@ -49,6 +53,25 @@ extension ProxyServerHandler {
         if state == .idle, pipelined.isEmpty {
             state = .closed
             context.close(promise: nil)
+        }
+    }
+}
+
+extension ProxyServerHandler {
+    /// The client stalled its request body, or stopped taking the response: both connections
+    /// close (the upstream's, so an app worker is not held), the rejection is counted, and nothing
+    /// is recorded, as the exchange did not happen. A stalled body gets a 408 first when no
+    /// response has started.
+    func clientTimedOut(_ timeout: ClientTimeoutHandler.ClientTimedOut) {
+        guard state != .closed, state != .tunnelling else { return }
+        shared.metrics.countRejection(timeout.reason)
+        pending = nil
+        detachUpstream(reuse: false)
+        if timeout.kind == .body, !responseStarted, state != .discarding {
+            respondWithError(.requestTimeout, closeConnection: true)
+        } else {
+            state = .closed
+            context?.close(promise: nil)
         }
     }
 }

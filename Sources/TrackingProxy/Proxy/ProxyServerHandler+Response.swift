@@ -24,10 +24,11 @@ extension ProxyServerHandler {
                 for: head, requestVersion: requestHead.version, requestIsHead: requestHead.method == .HEAD,
                 keepAlive: &keepAlive, upgrading: false)
             responseFraming = framing
-            context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+            context?.write(wrapOutboundOut(.head(clientHead)), promise: nil)
         case .body(let buffer):
             responseBodyBytes += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            timeouts.wrote(buffer.readableBytes)
+            context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
             if let switchingResponse {
                 self.switchingResponse = nil
@@ -35,13 +36,13 @@ extension ProxyServerHandler {
                 return
             }
             detachUpstream(reuse: requestEnded)
-            let trailers = responseFraming == .chunked ? trailers : nil
+            let trailers = responseFraming == .chunked ? shared.rewriter.forwardedTrailers(trailers) : nil
             finishRequest(end: .end(trailers))
         }
     }
 
     func upstreamDidReadComplete() {
-        if state == .forwarding { context.flush() }
+        if state == .forwarding { context?.flush() }
     }
 
     /// The upstream connection in use closed before its response was complete.
@@ -54,8 +55,8 @@ extension ProxyServerHandler {
             shared.metrics.upstreamAborts.increment()
             recordActivity(completed: false)
             state = .closed
-            context.flush()
-            context.close(promise: nil)
+            context?.flush()
+            context?.close(promise: nil)
             return
         }
         if upstreamWasReused, attempts == 0, requestEnded, verdict.framing == .none, requestHead?.method.isIdempotent ?? false {
@@ -72,8 +73,8 @@ extension ProxyServerHandler {
 
     /// Answers the current request from the proxy itself (400, 413, 502, 504, …).
     func respondWithError(_ status: HTTPResponseStatus, closeConnection: Bool) {
-        guard state != .closed, state != .tunnelling, !responseStarted else {
-            context.close(promise: nil)
+        guard let context, state != .closed, state != .tunnelling, !responseStarted else {
+            context?.close(promise: nil)
             return
         }
         timeouts.responseHeadReceived()
@@ -87,11 +88,15 @@ extension ProxyServerHandler {
         responseStarted = true
         responseFraming = .contentLength
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        // A response to HEAD carries the length of the body it would have, not the body (RFC 9110 §9.3.2).
+        if requestHead?.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        }
         if keepAlive && requestEnded {
             finishRequest(end: .end(nil))
         } else {
             // The rest of the request (if any) is not read; the connection closes after the answer.
+            timeouts.requestEnded()
             recordActivity(completed: true)
             state = .discarding
             keepAlive = false
@@ -122,12 +127,14 @@ extension ProxyServerHandler {
         responseBodyBytes = 0
         if closeAfter {
             state = .discarding
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
+            if let context {
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
+            }
         } else {
             state = .idle
             timeouts.responseCompleted()
-            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            context?.writeAndFlush(wrapOutboundOut(end), promise: nil)
             // Pipelined input waiting for this response, and any read held back meanwhile (also
             // one held while the upstream was slow to take the body), go on now; otherwise the
             // connection would never read its next request.

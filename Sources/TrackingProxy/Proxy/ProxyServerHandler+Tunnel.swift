@@ -7,10 +7,13 @@ extension ProxyServerHandler {
     ///
     /// The order matters: the 101 is written through the HTTP encoder first; then every HTTP
     /// handler except the two decoders goes, the tunnel ends are added, and the decoders go last,
-    /// handing any bytes they already hold (the first frames) to the tunnel.
+    /// handing any bytes they already hold (the first frames) to the tunnel. A decoder leaves the
+    /// pipeline one event-loop turn after it is asked to, in the order asked; the upstream's goes
+    /// first: it also watches outbound writes (as `HTTPClientRequestPart`), and the client's bytes
+    /// it would meet on their way upstream are only bytes by then (that trapped, found by fuzzing).
     func startTunnel(_ upstreamResponse: HTTPResponseHead) {
-        guard let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel, let requestHead else {
-            context.close(promise: nil)
+        guard let context, let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel, let requestHead else {
+            context?.close(promise: nil)
             return
         }
         shared.metrics.countRequest(method: requestHead.method, status: 101)
@@ -41,11 +44,24 @@ extension ProxyServerHandler {
             }
             upstreamPipeline.removeHandler(upstreamHandler, promise: nil)
             upstreamPipeline.removeHandler(try upstreamPipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
-            if let clientDecoder { client.removeHandler(clientDecoder, promise: nil) }
-            upstreamPipeline.removeHandler(upstreamDecoder, promise: nil)
+            // Bytes a decoder still held reach the other side as reads with no read-complete to
+            // flush them: flushed here once both decoders are gone.
+            let clientChannel = context.channel
+            let upstreamDecoderRemoved = upstreamChannel.eventLoop.makePromise(of: Void.self)
+            let clientDecoderRemoved = clientChannel.eventLoop.makePromise(of: Void.self)
+            upstreamPipeline.removeHandler(upstreamDecoder, promise: upstreamDecoderRemoved)
+            if let clientDecoder {
+                client.removeHandler(clientDecoder, promise: clientDecoderRemoved)
+            } else {
+                clientDecoderRemoved.succeed()
+            }
+            upstreamDecoderRemoved.futureResult.and(clientDecoderRemoved.futureResult).whenComplete { _ in
+                upstreamChannel.flush()
+                clientChannel.flush()
+            }
             client.removeHandler(context: context, promise: nil)
             upstreamChannel.read()
-            context.channel.read()
+            clientChannel.read()
         } catch {
             shared.logger.warning("could not switch to a tunnel", metadata: ["error.message": "\(error)"])
             upstreamChannel.close(promise: nil)

@@ -29,7 +29,7 @@ extension ProxyServerHandler {
         upstream = handler
         upstreamWasReused = reused
         handler.begin(self)
-        if !context.channel.isWritable { handler.pauseReads() }
+        if !(context?.channel.isWritable ?? false) { handler.pauseReads() }
         if let upstreamHead { handler.write(.head(upstreamHead)) }
         for part in pendingParts { handler.write(part) }
         pendingParts.removeAll(keepingCapacity: true)
@@ -37,7 +37,7 @@ extension ProxyServerHandler {
         if requestEnded { requestFullySent() }
         if readPending, handler.isWritable {
             readPending = false
-            context.read()
+            requestClientRead()
         }
     }
 
@@ -58,7 +58,7 @@ extension ProxyServerHandler {
     func upstreamWritabilityChanged(isWritable: Bool) {
         if isWritable, readPending, state == .forwarding {
             readPending = false
-            context.read()
+            requestClientRead()
         }
     }
 

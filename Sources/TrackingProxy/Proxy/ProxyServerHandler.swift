@@ -40,7 +40,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let peer: HeaderRewriter.Peer
     let httpHandlers: [any RemovableChannelHandler]
 
-    var context: ChannelHandlerContext!
+    /// Nil once the handler left the pipeline (the connection closed, or became a tunnel): the
+    /// context holds this handler, so keeping it after that would keep both, the channel with
+    /// them, alive forever. Every use tolerates nil: late upstream events may still arrive.
+    private(set) var context: ChannelHandlerContext?
     var state = State.idle
     var upstream: UpstreamConnectionHandler?
 
@@ -84,6 +87,11 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = context
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if state != .tunnelling { state = .closed }
+        self.context = nil
+    }
+
     /// Something that arrived for a request after the current one.
     enum PipelinedEvent {
         case part(HTTPServerRequestPart)
@@ -111,28 +119,39 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func receiveHead(_ head: HTTPRequestHead) {
-        timeouts.requestHeadReceived()
-        guard state == .idle else {
+        switch state {
+        case .idle:
+            break
+        case .discarding, .closed:
+            // The proxy answered a request itself and closes the connection: whatever the client
+            // sent after it (a pipelined request) is dropped unread.
+            return
+        case .connecting, .forwarding, .tunnelling:
             // `channelRead` holds later requests in `pipelined`; anything else is a bug here.
             assertionFailure("request head in state \(state)")
-            context.close(promise: nil)
+            context?.close(promise: nil)
             return
         }
         requestSerial &+= 1
         requestHead = head
         switch shared.validator.validate(head) {
         case .failure(let rejection):
+            timeouts.requestHeadReceived(bodyFollows: false)
             shared.metrics.countRejection(rejection.reason)
             respondWithError(rejection.status, closeConnection: rejection.closeConnection)
             return
         case .success(let verdict):
             self.verdict = verdict
+            timeouts.requestHeadReceived(bodyFollows: verdict.framing != .none)
         }
-        keepAlive = head.isKeepAlive && !quiescing
+        keepAlive = head.isKeepAlive && !quiescing && !verdict.endsHTTP
         var upstreamHead = shared.rewriter.upstreamHead(for: head, verdict: verdict, peer: peer)
+        // Tracking reads the head the app receives, never the client's: a field the proxy dropped
+        // (hop-by-hop, named by `Connection`, forged by an untrusted peer, spelt with `_`) names
+        // no user and no address in the record.
         if let tracker = shared.tracker,
             let pending = tracker.begin(
-                method: head.method.rawValue, target: upstreamHead.uri, headers: head.headers, peer: peer.address, random: &random)
+                method: head.method.rawValue, target: upstreamHead.uri, headers: upstreamHead.headers, peer: peer.address, random: &random)
         {
             self.pending = pending
             // The app can log the same id as the activity row.
@@ -142,7 +161,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         self.upstreamHead = upstreamHead
         if verdict.expectsContinue {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         if let idle = pool.takeIdle() {
             // Called from `channelRead` or `drainPipelined`, both of which flush afterwards.
@@ -157,7 +176,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let limit = shared.validator.maxBodyBytes, requestBodyBytes > limit, state == .connecting || state == .forwarding {
             shared.metrics.countRejection(RequestRejection.bodyTooLarge.reason)
             detachUpstream(reuse: false)
-            if responseStarted { context.close(promise: nil) } else { respondWithError(.payloadTooLarge, closeConnection: true) }
+            if responseStarted { context?.close(promise: nil) } else { respondWithError(.payloadTooLarge, closeConnection: true) }
             return
         }
         switch state {
@@ -169,7 +188,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func receiveEnd(_ trailers: HTTPHeaders?) {
         requestEnded = true
-        let end = HTTPClientRequestPart.end(verdict.framing == .chunked ? trailers : nil)
+        timeouts.requestEnded()
+        let end = HTTPClientRequestPart.end(verdict.framing == .chunked ? shared.rewriter.forwardedTrailers(trailers) : nil)
         switch state {
         case .connecting:
             pendingParts.append(end)
@@ -199,8 +219,14 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .forwarding where !(upstream?.isWritable ?? true):
             readPending = true
         default:
-            context.read()
+            requestClientRead()
         }
+    }
+
+    /// Asks the channel for more client bytes (and lets the body timeout know the proxy waits).
+    func requestClientRead() {
+        timeouts.readRequested()
+        context?.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -232,11 +258,14 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let parserError = error as? HTTPParserError, state == .idle || state == .connecting || state == .forwarding,
             !responseStarted
         else {
-            context.close(promise: nil)
+            context?.close(promise: nil)
             return
         }
         let rejection: RequestRejection =
             switch parserError {
+            // The decoder counts the target against its header limit: a target longer than ours
+            // is what overflowed it, 414 (checked first, as for a head the decoder accepts).
+            case .headerOverflow where timeouts.requestLineBytes > shared.validator.maxURLBytes: .uriTooLong
             case .headerOverflow: .headersTooLarge
             case .invalidURL: .badRequest("invalid_target")
             case .invalidHeaderToken: .badRequest("invalid_header_value")

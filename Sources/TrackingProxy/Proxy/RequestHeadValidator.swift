@@ -14,6 +14,10 @@ struct RequestHeadValidator: Sendable {
         var framing: RequestFraming
         var expectsContinue: Bool
         var isUpgrade: Bool
+        /// The request asks for an upgrade (`Connection: upgrade` with `Upgrade`): NIO's decoder,
+        /// like llhttp's, reads no further HTTP/1.1 after it, so unless the connection becomes a
+        /// tunnel it closes after the response.
+        var endsHTTP = false
     }
 
     func validate(_ head: HTTPRequestHead) -> Result<Verdict, RequestRejection> {
@@ -21,6 +25,9 @@ struct RequestHeadValidator: Sendable {
         if head.method == .CONNECT { return .failure(.connectNotAllowed) }
         if head.uri.utf8.count > maxURLBytes { return .failure(.uriTooLong) }
         guard Self.isValidTarget(head.uri, method: head.method) else { return .failure(.badRequest("invalid_target")) }
+        if let absolute = AbsoluteTarget(head.uri), !Self.isValidHost(absolute.authority.utf8) {
+            return .failure(.badRequest("invalid_host"))
+        }
 
         var headerBytes = 0
         var hostCount = 0
@@ -29,6 +36,8 @@ struct RequestHeadValidator: Sendable {
         var sawTransferEncoding = false
         var expectsContinue = false
         var hasUpgrade = false
+        var upgradesToWebSocketOnly = true
+        var connectionOptions = 0
         for (name, value) in head.headers {
             headerBytes += name.utf8.count + value.utf8.count + 4
             guard Self.isValidFieldName(name) else { return .failure(.badRequest("invalid_header_name")) }
@@ -36,6 +45,13 @@ struct RequestHeadValidator: Sendable {
             switch HeaderName(name) {
             case .host:
                 hostCount += 1
+                // RFC 9112 §3.2: a Host that is not a valid authority gets 400.
+                guard Self.isValidHost(value.utf8) else { return .failure(.badRequest("invalid_host")) }
+            case .connection:
+                // Each option names a field the rewriter drops: bounded, so that stripping them
+                // stays cheap whatever a client sends.
+                connectionOptions += 1 + value.utf8.reduce(0) { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }
+                if connectionOptions > Self.maxConnectionOptions { return .failure(.badRequest("too_many_connection_options")) }
             case .contentLength:
                 if let rejection = Self.merge(contentLengthField: value, into: &contentLength) { return .failure(rejection) }
             case .transferEncoding:
@@ -46,6 +62,7 @@ struct RequestHeadValidator: Sendable {
                 expectsContinue = head.version.minor >= 1
             case .upgrade:
                 hasUpgrade = true
+                if !Self.namesWebSocketOnly(value) { upgradesToWebSocketOnly = false }
             default:
                 break
             }
@@ -77,8 +94,13 @@ struct RequestHeadValidator: Sendable {
         if let maxBodyBytes, case .contentLength(let length) = framing, length > Int64(maxBodyBytes) {
             return .failure(.bodyTooLarge)
         }
-        let isUpgrade = hasUpgrade && Self.connectionTokens(head.headers).contains("upgrade")
-        return .success(Verdict(framing: framing, expectsContinue: expectsContinue && framing != .none, isUpgrade: isUpgrade))
+        // Only a WebSocket handshake (a GET) becomes a tunnel. Any other upgrade (h2c above all,
+        // whose tunnel would carry requests the proxy never sees: "h2c smuggling") is forwarded as
+        // a plain request, its `Upgrade` dropped as hop-by-hop.
+        let asksUpgrade = hasUpgrade && Self.connectionTokens(head.headers).contains("upgrade")
+        let isUpgrade = asksUpgrade && upgradesToWebSocketOnly && head.method == .GET
+        return .success(
+            Verdict(framing: framing, expectsContinue: expectsContinue && framing != .none, isUpgrade: isUpgrade, endsHTTP: asksUpgrade))
     }
 
     /// Origin-form (`/path?query`), asterisk-form for OPTIONS, or absolute-form `http://…`.
@@ -118,6 +140,80 @@ struct RequestHeadValidator: Sendable {
             if let rejection = merge(element) { return rejection }
         }
         return nil
+    }
+
+    /// Most `Connection` options a request may list.
+    static let maxConnectionOptions = 32
+
+    /// Whether every protocol an `Upgrade` value lists is `websocket` (any case).
+    static func namesWebSocketOnly(_ value: String) -> Bool {
+        var sawOne = false
+        for token in value.split(separator: ",", omittingEmptySubsequences: true) {
+            let trimmed = token.trimmingOWS
+            if trimmed.isEmpty { continue }
+            guard HeaderName.equalsLowercase(trimmed.utf8, "websocket".utf8) else { return false }
+            sawOne = true
+        }
+        return sawOne
+    }
+
+    /// RFC 9112 §3.2 with RFC 3986 §3.2.2: `uri-host [ ":" port ]`, where the host is an IP literal
+    /// in brackets, or a reg-name / IPv4 address of unreserved, percent-encoded and sub-delim
+    /// characters, and the port is digits. Empty is valid (a target without an authority).
+    static func isValidHost(_ value: some Collection<UInt8>) -> Bool {
+        var bytes = value[...]
+        guard bytes.count <= 1024 else { return false }
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            let literal = bytes[bytes.index(after: bytes.startIndex)..<close]
+            guard !literal.isEmpty, literal.allSatisfy({ ipLiteralCharacters[Int($0)] }) else { return false }
+            bytes = bytes[bytes.index(after: close)...]
+        } else {
+            let end = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex
+            var index = bytes.startIndex
+            while index < end {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "%") {
+                    // pct-encoded: "%" HEXDIG HEXDIG
+                    let first = bytes.index(after: index)
+                    guard first < end else { return false }
+                    let second = bytes.index(after: first)
+                    guard second < end, hexDigit(bytes[first]), hexDigit(bytes[second]) else { return false }
+                    index = bytes.index(after: second)
+                    continue
+                }
+                guard regNameCharacters[Int(byte)] else { return false }
+                index = bytes.index(after: index)
+            }
+            bytes = bytes[end...]
+        }
+        guard let colon = bytes.first else { return true }
+        guard colon == UInt8(ascii: ":") else { return false }
+        return bytes.dropFirst().allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
+    }
+
+    /// unreserved and sub-delims of RFC 3986.
+    private static let regNameCharacters: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "-._~!$&'()*+,;=".utf8.contains(UInt8(byte))
+        }
+    }
+
+    /// What an IPv6 address or IPvFuture literal is written with (RFC 3986 §3.2.2), checked loosely.
+    private static let ipLiteralCharacters: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return ":.-._~!$&'()*+,;=%".utf8.contains(UInt8(byte))
+        }
     }
 
     /// The lowercased tokens of every `Connection` field line.

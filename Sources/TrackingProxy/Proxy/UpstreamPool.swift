@@ -11,20 +11,47 @@ import NIOPosix
 /// Threading: every method must be called on `eventLoop`.
 final class UpstreamPool {
     let eventLoop: any EventLoop
-    private let address: SocketAddress
-    private let connectTimeout: TimeAmount
+    private let openChannel: (UpstreamPool) -> EventLoopFuture<any Channel>
     private let maxIdle: Int
     private let idleTimeout: TimeAmount
     private var idle: [UpstreamConnectionHandler] = []
     private var sweep: Scheduled<Void>?
     private var isClosed = false
 
-    init(eventLoop: any EventLoop, address: SocketAddress, configuration: UpstreamConfiguration) {
+    /// A pool whose connections are TCP connections to `address`.
+    convenience init(eventLoop: any EventLoop, address: SocketAddress, configuration: UpstreamConfiguration) {
+        let connectTimeout = TimeAmount.nanoseconds(configuration.connectTimeout.nanoseconds)
+        self.init(eventLoop: eventLoop, configuration: configuration) { pool in
+            ClientBootstrap(group: pool.eventLoop)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.maxMessagesPerRead, value: 16)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try Self.addHandlers(to: channel) }
+                }
+                .connect(to: address)
+        }
+    }
+
+    /// A pool whose connections `openChannel` opens, each with `addHandlers(to:)` applied and
+    /// on `eventLoop`. The request-path fuzz target opens `EmbeddedChannel`s this way.
+    init(eventLoop: any EventLoop, configuration: UpstreamConfiguration, openChannel: @escaping (UpstreamPool) -> EventLoopFuture<any Channel>) {
         self.eventLoop = eventLoop
-        self.address = address
-        self.connectTimeout = .nanoseconds(configuration.connectTimeout.nanoseconds)
+        self.openChannel = openChannel
         self.maxIdle = configuration.maxIdleConnections
         self.idleTimeout = .nanoseconds(configuration.idleConnectionTimeout.nanoseconds)
+    }
+
+    /// The handlers of an upstream connection's pipeline.
+    static func addHandlers(to channel: any Channel) throws {
+        var encoderConfiguration = HTTPRequestEncoder.Configuration()
+        encoderConfiguration.automaticallySetFramingHeaders = false  // the proxy frames each request itself
+        let sync = channel.pipeline.syncOperations
+        // Order matters: the response decoder observes outbound request heads to know
+        // that a response to HEAD has no body, so it sits after the encoder.
+        try sync.addHandler(HTTPRequestEncoder(configuration: encoderConfiguration))
+        try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)))
+        try sync.addHandler(UpstreamConnectionHandler())
     }
 
     /// The most recently used idle connection that is still open, or nil.
@@ -39,23 +66,7 @@ final class UpstreamPool {
     /// Opens a new connection; `completion` runs on `eventLoop`.
     func connect(_ completion: @escaping (Result<UpstreamConnectionHandler, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.maxMessagesPerRead, value: 16)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    var encoderConfiguration = HTTPRequestEncoder.Configuration()
-                    encoderConfiguration.automaticallySetFramingHeaders = false  // the proxy frames each request itself
-                    let sync = channel.pipeline.syncOperations
-                    // Order matters: the response decoder observes outbound request heads to know
-                    // that a response to HEAD has no body, so it sits after the encoder.
-                    try sync.addHandler(HTTPRequestEncoder(configuration: encoderConfiguration))
-                    try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)))
-                    try sync.addHandler(UpstreamConnectionHandler())
-                }
-            }
-        bootstrap.connect(to: address).assumeIsolated().whenComplete { result in
+        openChannel(self).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):
                 do {

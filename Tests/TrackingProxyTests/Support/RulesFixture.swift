@@ -1,5 +1,8 @@
 import ActivityRules
 import Foundation
+import NIOPosix
+
+@testable import TrackingProxy
 
 /// A rules file in a fresh temporary directory, rewritten at will, removed with `remove()`.
 struct RulesFixture {
@@ -46,6 +49,13 @@ struct RulesFixture {
         configuration.trustedProxies = [IPNetwork("127.0.0.1/32")!]
         configuration.identity.sources = [IdentitySourceConfiguration(header: "X-Forwarded-User")]
         return try TrackingPolicy(configuration: configuration)
+    }
+
+    /// A tracker with `policy()` whose activities collect in the returned watch.
+    func recordingTracker() throws -> (ActivityTracker, Watch<[ActivityEnvelope]>) {
+        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let tracker = ActivityTracker(policy: try policy()) { envelope in recorded.update { $0.append(envelope) } }
+        return (tracker, recorded)
     }
 
     func remove() {

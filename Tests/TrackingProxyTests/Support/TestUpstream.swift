@@ -18,6 +18,8 @@ final class TestUpstream: Sendable {
         var completedRequests = 0
         /// `/hold` requests waiting for `releaseHeld()`.
         var heldRequests = 0
+        /// Connections that closed (from either side).
+        var closedConnections = 0
     }
 
     let group: MultiThreadedEventLoopGroup

@@ -56,6 +56,11 @@ final class UpstreamRequestHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        upstream.log.update { $0.closedConnections += 1 }
+        context.fireChannelInactive()
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { pump() }
         context.fireChannelWritabilityChanged()
