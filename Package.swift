@@ -208,6 +208,11 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
+    ("fuzz-forwarded-for", ["ActivityRules"]),
+    ("fuzz-jwt", ["ActivityRules"]),
+    ("fuzz-description-template", ["ActivityRules"]),
+    ("fuzz-rules-file", ["ActivityRules"]),
+    ("fuzz-config-file", ["TrackingProxy", "ActivityRules", "Ingest", "ConfigValues"]),
 ]
 
 if fuzzing {

@@ -8,10 +8,13 @@ import FuzzDriver
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
+    // Lines as YAML counts them (LF, CRLF or a lone CR ends one), like the error locations.
+    let source = SourceText(file: "fuzz.yaml", text: text)
+    let lineCount = source.lineCount
     func check(_ error: RulesError) {
         precondition(error.line >= 0 && error.column >= 0, "a location is never negative")
         precondition(error.line <= lineCount + 1, "the line \(error.line) is inside the text")
+        if error.line > 0, error.line <= lineCount { precondition(error.snippet != nil, "a located error shows its line") }
         precondition(!error.code.isEmpty && !error.message.isEmpty, "an error has a code and a sentence")
         _ = error.rendered
     }
