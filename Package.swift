@@ -157,6 +157,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -208,6 +211,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
+    ("fuzz-analytics-query", ["TrackingProxy", "Ingest", .product(name: "Hummingbird", package: "hummingbird")]),
     ("fuzz-forwarded-for", ["ActivityRules"]),
     ("fuzz-jwt", ["ActivityRules"]),
     ("fuzz-description-template", ["ActivityRules"]),

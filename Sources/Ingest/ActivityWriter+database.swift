@@ -183,9 +183,9 @@ extension ActivityWriter {
         }
     }
 
-    /// The first line of the error, at most 200 characters, for `/status`.
+    /// The failure's class and SQLSTATE for `/status`, never its text (hosts, users): see
+    /// `IngestError.statusSummary`. The log line beside it keeps the whole error.
     static func reason(_ error: any Error) -> String {
-        let text = (error as? IngestError)?.message ?? "\(error)"
-        return String((text.split(whereSeparator: \.isNewline).first ?? "").prefix(200))
+        (error as? IngestError)?.statusSummary ?? "connection failed"
     }
 }

@@ -27,7 +27,8 @@ func withAnalyticsApp(_ body: @Sendable @escaping (any TestClientProtocol) async
     let router = Router()
     addAnalyticsRoutes(to: router, api: api)
     let app = Application(router: router, logger: testLogger)
-    try await app.test(.router, body)
+    // Real HTTP on a real port (`.live`), as analysts and the dashboard reach it.
+    try await app.test(.live, body)
     await pool.close()
 }
 

@@ -55,7 +55,7 @@ import Testing
             #expect(echo.value("x-forwarded-user") == nil)
             try await recorded.wait(for: "one activity") { $0.count == 1 }
             #expect(recorded.value.first?.activity.userID == nil)
-            // The chain recorded is the one the app received: the client's entries and the peer.
+            // The chain recorded is the one received from the trusted peer.
             try await client.send(
                 "POST /api/v1/reports/2/generate/ HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.7\r\n"
                     + "X-Forwarded-User: alice\r\nContent-Length: 0\r\n\r\n")
@@ -64,7 +64,56 @@ import Testing
             let second = try #require(recorded.value.last?.activity)
             #expect(second.userID == "alice")
             #expect(second.clientIP == "203.0.113.7")
-            #expect(second.forwardedChain == ["203.0.113.7", "127.0.0.1"])
+            #expect(second.forwardedChain == ["203.0.113.7"])
+        }
+    }
+
+    @Test func aFallbackClientIPSourceStillAppliesWhenTheTrustedPeerSendsNoChain() async throws {
+        let fixture = try RulesFixture()
+        defer { fixture.remove() }
+        var configuration = TrackingConfiguration()
+        configuration.rulesFile = fixture.path
+        configuration.trustedProxies = [IPNetwork("127.0.0.1/32")].compactMap { $0 }
+        configuration.clientIP.sources = [.xForwardedFor, .xRealIP]
+        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let tracker = ActivityTracker(policy: try TrackingPolicy(configuration: configuration)) { envelope in
+            recorded.update { $0.append(envelope) }
+        }
+        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in
+            let client = try await proxy.connect()
+            try await client.send("POST /api/v1/reports/3/generate/ HTTP/1.1\r\nHost: a\r\nX-Real-IP: 198.51.100.4\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            try await recorded.wait(for: "one activity") { $0.count == 1 }
+            #expect(recorded.value.first?.activity.clientIP == "198.51.100.4")
+        }
+    }
+
+    @Test func anUntrustedClientsOtherForwardingFieldsAreDropped() async throws {
+        try await ProxyHarness.run { proxy in
+            let client = try await proxy.connect()
+            try await client.send(
+                "GET /echo HTTP/1.1\r\nHost: a\r\nX-Forwarded-Port: 443\r\nX-Forwarded-Prefix: /admin\r\nx-forwarded-ssl: on\r\n\r\n")
+            let echo = try await client.readResponse().echo()
+            #expect(echo.headers.allSatisfy { !$0[0].lowercased().hasPrefix("x-forwarded-") || ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"].contains($0[0]) })
+        }
+    }
+
+    @Test func anUpgradeRequestIsNotReadPastUntilItsAnswer() async throws {
+        try await ProxyHarness.run { proxy in
+            let client = try await proxy.connect()
+            // After an upgrade request the decoder keeps whatever is read: the proxy must stop
+            // reading, so 32 MiB sent behind it stay with the client (its channel turns unwritable)
+            // instead of filling the proxy's memory.
+            try await client.send("GET /hold HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+            try await proxy.backend.log.wait(for: "the held request") { $0.heldRequests == 1 }
+            let flood = ByteBuffer(repeating: 0x41, count: 1 << 20)
+            for _ in 0..<32 { client.channel.writeAndFlush(flood, promise: nil) }
+            try await Task.sleep(for: .seconds(1))
+            #expect(!client.channel.isWritable)
+            proxy.backend.releaseHeld()
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.value("connection") == "close")
         }
     }
 

@@ -4,7 +4,9 @@ import Foundation
 /// address. Every field is optional; the conditions are combined with AND.
 ///
 /// Invariants, checked by the initialiser: `from < to` when both are set; `ipAddress` is a host
-/// address or a CIDR network; no empty user id or type. Values reach SQL only as parameters.
+/// address or a CIDR network; no empty user id or type; user id and types at most
+/// `maxValueBytes` bytes each, without NUL (libpq passes parameters as C strings); at most
+/// `maxActivityTypes` types. Values reach SQL only as parameters.
 public struct ActivityFilter: Hashable, Sendable {
     /// Rows of this user only (`user_id`).
     public private(set) var userID: String?
@@ -20,12 +22,17 @@ public struct ActivityFilter: Hashable, Sendable {
     /// - Throws: `IngestError` with code `.invalidInput` naming the broken rule.
     public init(userID: String? = nil, from: Date? = nil, to: Date? = nil, activityTypes: [String] = [], ipAddress: String? = nil) throws(IngestError) {
         if let userID, userID.isEmpty { throw .invalidInput("the user id is empty: give a user id or leave the filter out") }
+        if let userID { try Self.checkValue(userID, "a user id") }
         if activityTypes.contains(where: \.isEmpty) { throw .invalidInput("an activity type is empty: give a type such as report.download") }
+        guard activityTypes.count <= Self.maxActivityTypes else {
+            throw .invalidInput("\(activityTypes.count) activity types is too many: give at most \(Self.maxActivityTypes)")
+        }
+        for type in activityTypes { try Self.checkValue(type, "an activity type") }
         if let from, let to, from >= to {
             throw .invalidInput("the start (\(SQLTime.text(from))) is not before the end (\(SQLTime.text(to))): give a start earlier than the end")
         }
         if let ipAddress, !Self.isAddressOrNetwork(ipAddress) {
-            throw .invalidInput("\"\(ipAddress)\" is not an IP address: give an IPv4 or IPv6 address (192.0.2.1) or a network (192.0.2.0/24)")
+            throw .invalidInput("\(InputQuote.quote(ipAddress)) is not an IP address: give an IPv4 or IPv6 address (192.0.2.1) or a network (192.0.2.0/24)")
         }
         self.userID = userID
         self.from = from
@@ -68,12 +75,28 @@ public struct ActivityFilter: Hashable, Sendable {
         return conditions
     }
 
+    /// The most activity types one filter may name.
+    public static let maxActivityTypes = 100
+    /// The longest user id or activity type, in UTF-8 bytes (what the writer stores at most).
+    public static let maxValueBytes = 1_024
+
+    static func checkValue(_ value: String, _ what: String) throws(IngestError) {
+        guard value.utf8.count <= maxValueBytes else {
+            throw .invalidInput("\(what) of \(value.utf8.count) bytes is too long: give at most \(maxValueBytes) bytes")
+        }
+        guard !value.utf8.contains(0) else { throw .invalidInput("\(what) contains a NUL character, which no stored value has") }
+    }
+
     static func isAddressOrNetwork(_ text: String) -> Bool {
+        // The longest address with a prefix (an IPv4-mapped IPv6 address, /128) has 50 characters;
+        // a NUL would end the C string `inet_pton` reads, so "192.0.2.1\0junk" would pass as the address.
+        guard text.utf8.count <= 64, !text.utf8.contains(0) else { return false }
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = InetAddress(String(parts[0])) else { return false }
+        guard let first = parts.first, let address = InetAddress(String(first)) else { return false }
         guard parts.count == 2 else { return true }
-        guard let bits = Int(parts[1]), bits >= 0 else { return false }
-        return bits <= address.bytes.count * 8
+        // Digits only: PostgreSQL refuses `/+24` and ` 24`, which `Int(_:)` would take.
+        guard let bits = try? WholeNumber.parse(parts[1], in: 0...(address.bytes.count * 8)), !parts[1].hasPrefix("-") else { return false }
+        return bits >= 0
     }
 }
 

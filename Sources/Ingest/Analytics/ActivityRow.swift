@@ -51,8 +51,14 @@ public struct ActivityRow: Hashable, Sendable {
         "abbrev(peer_address)", "forwarded_chain", "ip_verified::text", "rule_id",
     ].joined(separator: ", ")
 
-    init(row: [String?]) {
-        precondition(row.count == Self.columnNames.count, "a row has one value per contract column")
+    /// Reads a row selected with `selectList`.
+    ///
+    /// - Throws: `IngestError` `.unexpectedAnswer` when PostgreSQL answered another number of
+    ///   columns (a database answer is checked, never trusted to trap).
+    init(row: [String?]) throws(IngestError) {
+        guard row.count == Self.columnNames.count else {
+            throw .unexpectedAnswer("read activity row", "a row has \(row.count) columns, not \(Self.columnNames.count)")
+        }
         id = row[0] ?? ""
         occurredAt = row[1] ?? ""
         userID = row[2]

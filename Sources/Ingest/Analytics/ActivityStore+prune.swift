@@ -61,7 +61,7 @@ extension ActivityStore {
             for row in partitions where row[2] == "t" {
                 guard let qualified = row[0], let name = row[1] else { continue }
                 let rows = try session.execute("SELECT count(*) FROM \(qualified)", operation: "prune: count \(name)")
-                dropped.append(.init(name: name, rows: Int(rows.first?.first.flatMap { $0 } ?? "0") ?? 0))
+                dropped.append(.init(name: name, rows: try RowCount.parse(rows.first?.first ?? nil, "prune: count \(name)")))
                 guard !dryRun else { continue }
                 // CONCURRENTLY: only a SHARE UPDATE EXCLUSIVE lock on `activity`, so writers go on.
                 try session.execute("ALTER TABLE activity DETACH PARTITION \(qualified) CONCURRENTLY", operation: "prune: detach \(name)")
@@ -85,7 +85,8 @@ extension ActivityStore {
             if dryRun {
                 let remaining = try session.execute(
                     "SELECT count(*) FROM activity WHERE occurred_at < $1::timestamptz", parameters: [cutoffText], operation: "prune: count rows")
-                deleted = (Int(remaining.first?.first.flatMap { $0 } ?? "0") ?? 0) - dropped.map(\.rows).reduce(0, +)
+                // Both are `RowCount`s (0 ... 2^48), so neither the sum nor the difference overflows.
+                deleted = max(0, try RowCount.parse(remaining.first?.first ?? nil, "prune: count rows") - RowCount.sum(dropped.map(\.rows)))
             } else {
                 while true {
                     let rows = try session.execute("""
@@ -96,8 +97,8 @@ extension ActivityStore {
                         )
                         SELECT count(*) FROM removed
                         """, parameters: [cutoffText], operation: "prune: delete rows")
-                    let count = Int(rows.first?.first.flatMap { $0 } ?? "0") ?? 0
-                    deleted += count
+                    let count = try RowCount.parse(rows.first?.first ?? nil, "prune: delete rows")
+                    deleted = RowCount.sum([deleted, count])
                     if count < Self.deleteBatchSize { break }
                 }
             }

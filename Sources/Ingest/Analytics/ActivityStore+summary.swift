@@ -2,27 +2,23 @@ import Foundation
 
 extension ActivityStore {
     /// The largest number of day or hour buckets a summary may have.
-    public static let maxBuckets = 10_000
+    public static var maxBuckets: Int { SummaryPeriod.maxBuckets }
 
     /// Counts of the rows matching `filter` per group, over `filter`'s period (default: the 7
     /// days before `now`), with the previous period of equal length.
     ///
     /// - Parameter top: for type and user, keep the `top` largest groups and fold the rest into
     ///   one `.others` group, so that shares still add up to 100 %. `nil` keeps every group.
-    /// - Throws: `IngestError` `.invalidInput` when a time grouping would have more than
-    ///   `maxBuckets` buckets.
+    /// - Throws: `IngestError` `.invalidInput` when the period breaks `SummaryPeriod`'s
+    ///   invariants or `top` is outside `ActivitySummary.tops`.
     public func summary(_ filter: ActivityFilter, groupBy grouping: SummaryGrouping, top: Int? = nil, now: Date = Date()) async throws -> ActivitySummary {
         try await summary(filter, groupBy: grouping, top: top, now: now, rollup: nil)
     }
 
     /// `rollup`: `nil` reads `activity_hourly` when it exists and can answer; tests force a path.
     func summary(_ filter: ActivityFilter, groupBy grouping: SummaryGrouping, top: Int?, now: Date, rollup: Bool?) async throws -> ActivitySummary {
-        let to = filter.to ?? now
-        let from = filter.from ?? to.addingTimeInterval(-7 * 86_400)
-        let period = SummaryPeriod(from: from, to: to)
-        if let width = grouping.bucketSeconds, period.length / width > Double(Self.maxBuckets) {
-            throw IngestError.invalidInput("grouping by \(grouping.rawValue) over this period gives more than \(Self.maxBuckets) groups: choose a shorter period or a coarser grouping")
-        }
+        let period = try SummaryPeriod(filter: filter, grouping: grouping, now: now)
+        if let top { try ActivitySummary.checkTop(top) }
         var useRollup = rollup ?? false
         if rollup == nil, period.rollupBoundaries != nil, grouping != .user, filter.userID == nil, filter.ipAddress == nil {
             useRollup = try await hasRollup()
@@ -68,18 +64,21 @@ extension ActivityStore {
                 """
         }
         let rows = try await connection.execute(sql, parameters: parameters.values, operation: "activity summary")
-        var groups = rows.map { row in
-            ActivitySummary.Group(
+        var groups: [ActivitySummary.Group] = []
+        for row in rows {
+            guard row.count == 3 else { throw IngestError.unexpectedAnswer("activity summary", "a row has \(row.count) columns, not 3") }
+            groups.append(ActivitySummary.Group(
                 key: row[0].map(ActivitySummary.Group.Key.value) ?? .missing,
-                count: Int(row[1] ?? "0") ?? 0, percentage: 0,
-                previousCount: Int(row[2] ?? "0") ?? 0, previousPercentage: 0)
+                count: try RowCount.parse(row[1], "activity summary"), percentage: 0,
+                previousCount: try RowCount.parse(row[2], "activity summary"), previousPercentage: 0))
         }
         // Groups only in the previous period (count 0) sort last; kept, they show what vanished.
-        if let top, top >= 0, grouping.bucketSeconds == nil, groups.count > top + 1 {
+        // `top < groups.count - 1`, not `groups.count > top + 1`: no sum that could overflow.
+        if let top, grouping.bucketSeconds == nil, top < groups.count - 1 {
             let rest = groups[top...]
             groups = Array(groups[..<top]) + [ActivitySummary.Group(
-                key: .others(rest.count), count: rest.map(\.count).reduce(0, +), percentage: 0,
-                previousCount: rest.map(\.previousCount).reduce(0, +), previousPercentage: 0)]
+                key: .others(rest.count), count: RowCount.sum(rest.map(\.count)), percentage: 0,
+                previousCount: RowCount.sum(rest.map(\.previousCount)), previousPercentage: 0)]
         }
         let shares = ActivitySummary.percentages(groups.map(\.count))
         let previousShares = ActivitySummary.percentages(groups.map(\.previousCount))
@@ -89,7 +88,7 @@ extension ActivityStore {
         }
         return ActivitySummary(
             grouping: grouping, from: period.from, to: period.to, previousFrom: period.previousFrom,
-            total: groups.map(\.count).reduce(0, +), previousTotal: groups.map(\.previousCount).reduce(0, +),
+            total: RowCount.sum(groups.map(\.count)), previousTotal: RowCount.sum(groups.map(\.previousCount)),
             groups: groups)
     }
 

@@ -38,13 +38,13 @@ public struct ActivityStore: Sendable {
                 let total = try session.execute(countSQL, parameters: countValues, operation: "activity list: count")
                 let rows = try session.execute(pageSQL, parameters: pageParameters, operation: "activity list: page")
                 try session.execute("COMMIT", operation: "activity list")
-                return (Int(total.first?.first.flatMap { $0 } ?? "0") ?? 0, rows)
+                return (try RowCount.parse(total.first?.first ?? nil, "activity list: count"), rows)
             } catch {
                 if session.isHealthy { _ = try? session.execute("ROLLBACK", operation: "activity list") }
                 throw error
             }
         }
-        return ActivityPage(total: total, rows: rows.map(ActivityRow.init(row:)), page: page)
+        return ActivityPage(total: total, rows: try rows.map { row throws(IngestError) in try ActivityRow(row: row) }, page: page)
     }
 
     static func whereClause(_ filter: ActivityFilter, _ parameters: inout SQLParameters) -> String {
@@ -107,7 +107,7 @@ public struct ActivityStore: Sendable {
             let rows = try await connection.execute(
                 "SELECT \(ActivityRow.selectList) FROM activity \(whereClause) ORDER BY activity.occurred_at DESC, activity.id DESC LIMIT \(limit)::bigint",
                 parameters: parameters.values, operation: "activity export"
-            ).map(ActivityRow.init(row:))
+            ).map { row throws(IngestError) in try ActivityRow(row: row) }
             guard let last = rows.last else { return sent }
             try await body(rows)
             sent += rows.count

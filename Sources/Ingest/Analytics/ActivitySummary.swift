@@ -18,7 +18,7 @@ public enum SummaryGrouping: String, CaseIterable, Sendable {
     public init(parsing text: String) throws(IngestError) {
         if text == "activity_type" { self = .type; return }
         guard let value = SummaryGrouping(rawValue: text) else {
-            throw .invalidInput("\"\(text)\" is not a grouping: use one of \(Self.allowedNames)")
+            throw .invalidInput("\(InputQuote.quote(text)) is not a grouping: use one of \(Self.allowedNames)")
         }
         self = value
     }
@@ -94,14 +94,28 @@ public struct ActivitySummary: Sendable {
         return ((Double(total - previousTotal) / Double(previousTotal)) * 10_000).rounded() / 100 + 0
     }
 
+    /// The allowed values of `top` (the groups kept before the rest are folded into one).
+    public static let tops = 1...1_000
+
+    /// Checks a `top` value.
+    ///
+    /// - Throws: `IngestError` `.invalidInput` naming the allowed range.
+    public static func checkTop(_ top: Int) throws(IngestError) {
+        guard tops.contains(top) else {
+            throw .invalidInput("\(top) is out of range: give a whole number from \(tops.lowerBound) to \(tops.upperBound)")
+        }
+    }
+
     /// Each count's share of `total` in hundredths of a percent, rounded so that they add up to
-    /// exactly 100 % (largest remainder method). All zero when `total` is zero.
+    /// exactly 100 % (largest remainder method). All zero when `total` is zero. Counts are never
+    /// negative (`RowCount`); their sum saturates rather than overflows.
     static func percentages(_ counts: [Int]) -> [Double] {
-        let total = counts.reduce(0, +)
+        let total = RowCount.sum(counts)
         guard total > 0 else { return counts.map { _ in 0 } }
         let exact = counts.map { Double($0) * 10_000 / Double(total) }
-        var floors = exact.map { Int($0.rounded(.down)) }
-        var missing = 10_000 - floors.reduce(0, +)
+        // Clamped, so that no count (not even a saturated total) can make `Int(_:)` trap.
+        var floors = exact.map { Int(min(max($0, 0), 10_000).rounded(.down)) }
+        var missing = 10_000 - RowCount.sum(floors)
         let remainders = exact.indices.map { exact[$0] - Double(floors[$0]) }
         // Largest remainder first; ties go to the earlier group, so the result is deterministic.
         let order = exact.indices.sorted { remainders[$0] != remainders[$1] ? remainders[$0] > remainders[$1] : $0 < $1 }

@@ -22,7 +22,7 @@ public struct PruneReport: Hashable, Sendable {
     public var createdPartitions: [String]
 
     /// Every row removed.
-    public var removedRows: Int { droppedPartitions.map(\.rows).reduce(0, +) + deletedRows }
+    public var removedRows: Int { RowCount.sum(droppedPartitions.map(\.rows) + [deletedRows]) }
 
     /// One sentence for people and logs.
     public var summary: String {

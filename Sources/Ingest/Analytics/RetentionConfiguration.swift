@@ -10,7 +10,7 @@ import ConfigValues
 /// ```
 /// Every key is encoded (`days` as `null` when unset), so re-encoding shows unknown keys.
 public struct RetentionConfiguration: Codable, Sendable, Equatable {
-    /// Days of activity to keep; `nil` (default) means `serve` never prunes. At least 1.
+    /// Days of activity to keep; `nil` (default) means `serve` never prunes. 1 to 36500.
     public var days: Int?
     /// Time between two prunes (default 24h, at least 1m).
     public var interval: ConfigDuration
@@ -37,10 +37,15 @@ public struct RetentionConfiguration: Codable, Sendable, Equatable {
         try container.encode(interval, forKey: .interval)
     }
 
+    /// The allowed values of `days`: a cutoff older than 100 years is no retention at all.
+    public static let allowedDays = 1...36_500
+
     /// Problems, each starting with its key path; empty when valid.
     public func problems(keyPath: String = "retention") -> [String] {
         var problems: [String] = []
-        if let days, days < 1 { problems.append("\(keyPath).days: \(days) is not allowed: give 1 or more days, or null to keep everything") }
+        if let days, !Self.allowedDays.contains(days) {
+            problems.append("\(keyPath).days: \(days) is not allowed: give \(Self.allowedDays.lowerBound) to \(Self.allowedDays.upperBound) days (100 years), or null to keep everything")
+        }
         if interval < .seconds(60) { problems.append("\(keyPath).interval: \(interval) is too short: give at least 1m (the default is 24h)") }
         return problems
     }

@@ -4,9 +4,45 @@ import Foundation
 /// `activity` directly (a scan), or from the `activity_hourly` rollup for the whole hours and
 /// `activity` for the partial hours at the edges. Both give rows `(t, activity_type, user_id, n)`:
 /// `n` rows at time `t` (a row's time, or an hour's start).
-struct SummaryPeriod {
-    let from: Date
-    let to: Date
+///
+/// Invariants of a period made by `init(filter:grouping:now:)`: `from < to`, at most
+/// `maxDays` long (so the previous period starts after 1870 when `from` is after 1970, a time
+/// PostgreSQL and Foundation both represent), and at most `maxBuckets` buckets for day and hour.
+public struct SummaryPeriod: Sendable {
+    /// Start of the period (inclusive).
+    public let from: Date
+    /// End of the period (exclusive).
+    public let to: Date
+
+    /// The longest period a summary covers, in days (100 years, like the oldest age).
+    public static let maxDays = 36_500
+    /// The largest number of day or hour buckets a summary may have.
+    public static let maxBuckets = 10_000
+
+    init(from: Date, to: Date) {
+        self.from = from
+        self.to = to
+    }
+
+    /// The period a summary of `filter` covers: the filter's range, by default the 7 days before
+    /// its end (or `now`), checked against the invariants on the type. No database needed, so
+    /// the HTTP routes and commands call it to refuse a request before any query runs.
+    ///
+    /// - Throws: `IngestError` `.invalidInput` with a sentence saying what is allowed.
+    public init(filter: ActivityFilter, grouping: SummaryGrouping, now: Date) throws(IngestError) {
+        let to = filter.to ?? now
+        let from = filter.from ?? to.addingTimeInterval(-7 * 86_400)
+        guard from < to else {
+            throw .invalidInput("the period starts at \(SQLTime.text(from)), not before its end \(SQLTime.text(to)): give a start earlier than the end")
+        }
+        self.init(from: from, to: to)
+        guard length <= Double(Self.maxDays) * 86_400 else {
+            throw .invalidInput("the period is longer than \(Self.maxDays) days (100 years): give a later start or an earlier end")
+        }
+        if let width = grouping.bucketSeconds, length / width > Double(Self.maxBuckets) {
+            throw .invalidInput("grouping by \(grouping.rawValue) over this period gives more than \(Self.maxBuckets) groups: choose a shorter period or a coarser grouping")
+        }
+    }
 
     var length: TimeInterval { to.timeIntervalSince(from) }
     var previousFrom: Date { from.addingTimeInterval(-length) }

@@ -1,6 +1,7 @@
 import ConfigValues
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
@@ -10,9 +11,16 @@ import Prometheus
 /// and the analysts' `/api/v1/analytics/…` and `/dashboard`.
 ///
 /// It runs as its own Hummingbird application on its own port, so that probes and scrapes never
-/// queue behind proxied traffic.
+/// queue behind proxied traffic. It shares the process's descriptors with the proxy, so its
+/// connections are bounded: at most `maxConnections` at once (more wait in the listen backlog,
+/// holding no descriptor of ours), each closed after `idleTimeout` without a complete request.
 struct AdminServer {
     var listen: HostPort
+    /// Time a connection may stay without a complete request head (idle between requests, or
+    /// trickling one in) before it is closed.
+    var idleTimeout: Duration = .seconds(60)
+    /// Most connections open at once.
+    var maxConnections = 256
     var registry: PrometheusCollectorRegistry
     var probe: UpstreamProbe
     var logger: Logger
@@ -49,7 +57,10 @@ struct AdminServer {
         adminLogger[metadataKey: "listener"] = "admin"
         return Application(
             router: router,
-            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout))),
+            configuration: .init(
+                address: .hostname(listen.host, port: listen.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: adminLogger)),
             onServerRunning: onServerRunning,
             logger: adminLogger)
     }

@@ -15,7 +15,7 @@ struct ActivityListCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Rows per page, 1 to \(PageRequest.maxLimit).")
     var limit: Int = PageRequest.defaultLimit
 
-    @Option(name: .long, help: "Rows to skip (0 or more).")
+    @Option(name: .long, help: "Rows to skip, 0 to \(PageRequest.maxOffset) (`activity export` streams every row).")
     var offset: Int = 0
 
     @Option(name: .long, help: "Output: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -27,7 +27,7 @@ struct ActivityListCommand: AsyncParsableCommand {
     }
 
     func pageRequest() throws -> PageRequest {
-        try field((1...PageRequest.maxLimit).contains(limit) ? "--offset" : "--limit") { try PageRequest(limit: limit, offset: offset) }
+        try field(PageRequest.limits.contains(limit) ? "--offset" : "--limit") { try PageRequest(limit: limit, offset: offset) }
     }
 
     func run() async throws {
@@ -61,10 +61,10 @@ struct ActivityListCommand: AsyncParsableCommand {
             return [time, row.userID ?? "-", row.activityType, row.ipAddress ?? "-", row.status.map(String.init) ?? "-", row.description]
         }
         var footer: String
-        if page.rows.isEmpty {
-            footer = "no rows (\(page.total) match)"
+        if let shown = page.shownRange {
+            footer = "rows \(shown.lowerBound)-\(shown.upperBound) of \(page.total)"
         } else {
-            footer = "rows \(page.page.offset + 1)-\(page.page.offset + page.rows.count) of \(page.total)"
+            footer = "no rows (\(page.total) match)"
         }
         if let next = page.nextOffset { footer += "; next page: --offset \(next)" }
         return table.render() + footer + "\n"

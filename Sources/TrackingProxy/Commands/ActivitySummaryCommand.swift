@@ -16,16 +16,18 @@ struct ActivitySummaryCommand: AsyncParsableCommand {
     @Option(name: .customLong("group-by"), help: "One of \(SummaryGrouping.allowedNames).")
     var groupBy: String = SummaryGrouping.type.rawValue
 
-    @Option(name: .long, help: "For type and user: show the largest N groups and fold the rest into one line.")
+    @Option(name: .long, help: "For type and user: show the largest N groups (\(ActivitySummary.tops.lowerBound) to \(ActivitySummary.tops.upperBound)) and fold the rest into one line.")
     var top: Int?
 
     @Option(name: .long, help: "Output: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .table
 
     func validate() throws {
-        _ = try field("--group-by") { try SummaryGrouping(parsing: groupBy) }
-        if let top, top < 1 { throw ValidationError("--top: \(top) is not allowed: give 1 or more.") }
-        _ = try filters.filter(now: Date())
+        let grouping = try field("--group-by") { try SummaryGrouping(parsing: groupBy) }
+        if let top { try field("--top") { try ActivitySummary.checkTop(top) } }
+        let now = Date()
+        let filter = try filters.filter(now: now)
+        _ = try field("--from/--to") { try SummaryPeriod(filter: filter, grouping: grouping, now: now) }
     }
 
     func run() async throws {

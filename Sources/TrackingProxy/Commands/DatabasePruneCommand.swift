@@ -17,7 +17,7 @@ struct DatabasePruneCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .customLong("older-than"), help: "Age of the rows to remove, e.g. 90d, 2160h (at least 1h).")
+    @Option(name: .customLong("older-than"), help: "Age of the rows to remove, e.g. 90d, 2160h (1h to 36500d).")
     var olderThan: String = "90d"
 
     @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")
@@ -35,6 +35,9 @@ struct DatabasePruneCommand: AsyncParsableCommand {
         }
         guard age >= .seconds(3_600) else {
             throw ValidationError("--older-than: \(olderThan) is too short: give at least 1h (the platform's default is 90d).")
+        }
+        guard age.seconds <= Double(RetentionConfiguration.allowedDays.upperBound) * 86_400 else {
+            throw ValidationError("--older-than: \(olderThan) is too long: give at most \(RetentionConfiguration.allowedDays.upperBound)d (100 years).")
         }
         return age
     }

@@ -96,7 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger)
         var admin = AdminServer(
-            listen: configuration.admin.listen, registry: registry,
+            listen: configuration.admin.listen,
+            idleTimeout: configuration.admin.idleTimeout.duration, maxConnections: configuration.admin.maxConnections, registry: registry,
             probe: UpstreamProbe(address: upstreamAddress, group: group), logger: logger
         ) {
             let rules = tracker.currentPolicy.rules

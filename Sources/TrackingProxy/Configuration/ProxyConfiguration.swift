@@ -218,14 +218,35 @@ struct ClientConfiguration: Codable, Sendable, Equatable {
 struct AdminConfiguration: Codable, Sendable, Equatable {
     /// Where `/healthz`, `/readyz` and `/metrics` are served. Default `127.0.0.1:9090`.
     var listen = HostPort(host: "127.0.0.1", port: 9090)
+    /// Time a connection may stay without a complete request (idle, or sending its head) before
+    /// it is closed. Default `60s`.
+    var idleTimeout = ConfigDuration.seconds(60)
+    /// Most admin connections open at once; past it new ones wait in the listen backlog, so idle
+    /// sockets never take the descriptors the proxy needs. Default `256`.
+    var maxConnections = 256
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case listen }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen
+        case idleTimeout = "idle_timeout"
+        case maxConnections = "max_connections"
+    }
 
     init() {}
 
     init(from decoder: any Decoder) throws {
+        let defaults = Self()
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        listen = try container.decodeIfPresent(HostPort.self, forKey: .listen) ?? Self().listen
+        listen = try container.decodeIfPresent(HostPort.self, forKey: .listen) ?? defaults.listen
+        idleTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .idleTimeout) ?? defaults.idleTimeout
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? defaults.maxConnections
+        guard idleTimeout >= .seconds(1) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .idleTimeout, in: container, debugDescription: "\(idleTimeout) is too short; give at least 1s (default 60s)")
+        }
+        guard (1...10_000).contains(maxConnections) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxConnections, in: container, debugDescription: "\(maxConnections) is out of range; give 1 to 10000 (default 256)")
+        }
     }
 }
 

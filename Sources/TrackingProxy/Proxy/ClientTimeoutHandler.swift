@@ -247,8 +247,8 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     private func sendStalled(_ context: ChannelHandlerContext, now: NIODeadline) -> Bool {
         let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)).flatMap { $0 } ?? 0
         let sent = bytesWritten &- Int64(buffered)
-        if buffered == 0 || sent > bytesSent {
-            bytesSent = max(bytesSent, sent)
+        if buffered == 0 || sent != bytesSent {
+            bytesSent = sent
             lastSendProgress = now
             return false
         }
@@ -265,7 +265,9 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
         phase = .stopped
         let response = "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
         let buffer = context.channel.allocator.buffer(string: response)
-        // Written below the HTTP encoder: no response is in progress while a head is read.
+        // Written below the HTTP encoder: no response is in progress while a head is read. A
+        // client that takes no bytes (an earlier response still unread) is closed all the same.
         context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.eventLoop.assumeIsolated().scheduleTask(in: sendTimeout) { context.close(promise: nil) }
     }
 }

@@ -62,7 +62,7 @@ struct HeaderRewriter: Sendable {
                 continue  // re-framed below; 100-continue is answered by the proxy
             default:
                 if kind.isHopByHop { continue }
-                if !peer.isTrusted, Self.isNamed(name, in: untrustedDroppedHeaders) { continue }
+                if !peer.isTrusted, Self.isNamed(name, in: untrustedDroppedHeaders) || Self.isForwardingField(name) { continue }
                 if name.utf8.contains(UInt8(ascii: "_")), !forwardsUnderscoreName(name) { continue }
                 fields.append((name, value))
             }
@@ -227,6 +227,25 @@ struct HeaderRewriter: Sendable {
         let bytes = token.utf8
         return HeaderName.equalsLowercase(bytes, "close".utf8) || HeaderName.equalsLowercase(bytes, "keep-alive".utf8)
             || HeaderName.equalsLowercase(bytes, "upgrade".utf8)
+    }
+
+    /// `X-Forwarded-*` in any case (`-Port`, `-Prefix`, `-Ssl`, … besides the three the proxy
+    /// writes): only a trusted proxy may send them, as Django reads several.
+    static func isForwardingField(_ name: String) -> Bool {
+        let prefix = "x-forwarded-".utf8
+        return name.utf8.count > prefix.count && HeaderName.equalsLowercase(name.utf8.prefix(prefix.count), prefix)
+    }
+
+    /// The forwarded head's fields with `X-Forwarded-For` as the client sent it: the proxy writes
+    /// the received chain followed by `peer`, or `peer` alone; that appended entry is left out.
+    static func receivedFields(of headers: HTTPHeaders, peer: String) -> some Sequence<(name: String, value: String)> {
+        headers.lazy.compactMap { field -> (name: String, value: String)? in
+            guard HeaderName(field.name) == .xForwardedFor else { return field }
+            if field.value == peer { return nil }
+            let suffix = ", " + peer
+            guard field.value.hasSuffix(suffix) else { return field }
+            return (field.name, String(field.value.dropLast(suffix.count)))
+        }
     }
 
     private static func isNamed(_ name: String, in tokens: [String]) -> Bool {

@@ -126,8 +126,12 @@ final class ProxyServer: Sendable {
         var encoderConfiguration = HTTPResponseEncoder.Configuration()
         encoderConfiguration.automaticallySetFramingHeaders = false  // the proxy frames each response itself
         let encoder = HTTPResponseEncoder(configuration: encoderConfiguration)
+        // The buffer bound is a backstop: after an upgrade request the decoder keeps what it reads
+        // (the handler stops reading then), and one read cycle brings at most 16 × 64 KiB.
+        let headLimits = decoderLimits(limits)
         let decoder = ByteToMessageHandler(
-            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: decoderLimits(limits)))
+            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: headLimits),
+            maximumBufferSize: headLimits.maxHeaderListSize + (2 << 20))
         let handler = ProxyServerHandler(shared: context, pool: pool, timeouts: timeouts, peer: peer, httpHandlers: [encoder, decoder])
         try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
     }

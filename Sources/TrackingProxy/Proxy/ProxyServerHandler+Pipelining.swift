@@ -59,12 +59,15 @@ extension ProxyServerHandler {
 
 extension ProxyServerHandler {
     /// The client stalled its request body, or stopped taking the response: both connections
-    /// close (the upstream's, so an app worker is not held), the rejection is counted, and nothing
-    /// is recorded, as the exchange did not happen. A stalled body gets a 408 first when no
-    /// response has started.
+    /// close (the upstream's, so an app worker is not held) and the rejection is counted. A
+    /// stalled body gets a 408 first when no response has started, and is not recorded: the app
+    /// never had the whole request. A response the app gave and the client stopped taking is
+    /// recorded as incomplete, like one the client hung up on: not reading must not be a way to
+    /// act unrecorded.
     func clientTimedOut(_ timeout: ClientTimeoutHandler.ClientTimedOut) {
         guard state != .closed, state != .tunnelling else { return }
         shared.metrics.countRejection(timeout.reason)
+        if timeout.kind == .send, responseStarted { recordActivity(completed: false) }
         pending = nil
         detachUpstream(reuse: false)
         if timeout.kind == .body, !responseStarted, state != .discarding {

@@ -127,6 +127,7 @@ extension ProxyServerHandler {
         responseBodyBytes = 0
         if closeAfter {
             state = .discarding
+            timeouts.requestEnded()
             if let context {
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }

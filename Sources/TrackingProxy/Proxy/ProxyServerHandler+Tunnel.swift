@@ -12,7 +12,12 @@ extension ProxyServerHandler {
     /// first: it also watches outbound writes (as `HTTPClientRequestPart`), and the client's bytes
     /// it would meet on their way upstream are only bytes by then (that trapped, found by fuzzing).
     func startTunnel(_ upstreamResponse: HTTPResponseHead) {
-        guard let context, let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel, let requestHead else {
+        // Nothing may have been parsed after the upgrade request: its decoder should have stopped,
+        // and parts it still delivered would reach the tunnel as HTTP parts.
+        guard let context, let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel, let requestHead,
+            pipelined.isEmpty
+        else {
+            upstream?.close()
             context?.close(promise: nil)
             return
         }

@@ -149,9 +149,13 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Tracking reads the head the app receives, never the client's: a field the proxy dropped
         // (hop-by-hop, named by `Connection`, forged by an untrusted peer, spelt with `_`) names
         // no user and no address in the record.
+        // `X-Forwarded-For` is read as the client sent it (trusted peers only), without the peer
+        // the proxy appended: the resolver also gets the peer, and a chain that always exists
+        // would hide a configured fallback source (`x_real_ip`, `forwarded`).
         if let tracker = shared.tracker,
             let pending = tracker.begin(
-                method: head.method.rawValue, target: upstreamHead.uri, headers: upstreamHead.headers, peer: peer.address, random: &random)
+                method: head.method.rawValue, target: upstreamHead.uri,
+                headers: HeaderRewriter.receivedFields(of: upstreamHead.headers, peer: peer.address), peer: peer.address, random: &random)
         {
             self.pending = pending
             // The app can log the same id as the activity row.
@@ -210,6 +214,12 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// while a pipelined request waits for its turn.
     func read(context: ChannelHandlerContext) {
         if !pipelined.isEmpty {
+            readPending = true
+            return
+        }
+        // After an upgrade request the decoder parses nothing more and would keep every byte read:
+        // nothing is read until the tunnel opens (or the connection closes after the response).
+        if verdict.endsHTTP, requestEnded, state != .idle {
             readPending = true
             return
         }

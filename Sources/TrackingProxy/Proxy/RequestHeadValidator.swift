@@ -98,7 +98,11 @@ struct RequestHeadValidator: Sendable {
         // whose tunnel would carry requests the proxy never sees: "h2c smuggling") is forwarded as
         // a plain request, its `Upgrade` dropped as hop-by-hop.
         let asksUpgrade = hasUpgrade && Self.connectionTokens(head.headers).contains("upgrade")
-        let isUpgrade = asksUpgrade && upgradesToWebSocketOnly && head.method == .GET
+        // A tab in `Connection` is optional white space to us but ends the option for llhttp, which
+        // then keeps parsing HTTP after the request: a tunnel would then receive HTTP parts. Such a
+        // request is never tunnelled (and still closes the connection after its response).
+        let connectionHasTab = head.headers["connection"].contains { $0.utf8.contains(0x09) }
+        let isUpgrade = asksUpgrade && upgradesToWebSocketOnly && head.method == .GET && !connectionHasTab
         return .success(
             Verdict(framing: framing, expectsContinue: expectsContinue && framing != .none, isUpgrade: isUpgrade, endsHTTP: asksUpgrade))
     }

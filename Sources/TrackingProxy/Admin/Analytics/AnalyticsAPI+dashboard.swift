@@ -17,26 +17,13 @@ extension AnalyticsAPI {
         let parameters = QueryParameters(request)
         let data: DashboardPage.Data
         do throws(AnalyticsProblem) {
-            var filter = try parameters.filter(access: access, now: now, names: .dashboard)
-            if filter.from == nil {
-                let to = filter.to ?? now
-                let from = to.addingTimeInterval(-7 * 86_400)
-                do {
-                    filter = try ActivityFilter(userID: filter.userID, from: from, to: filter.to, activityTypes: filter.activityTypes, ipAddress: filter.ipAddress)
-                } catch {
-                    throw .badParameter("to", error.message)
-                }
-            }
-            let page = try parameters.page(defaultLimit: 50)
-            let span = (filter.to ?? now).timeIntervalSince(filter.from ?? now)
-            let grouping: SummaryGrouping = span <= 2 * 86_400 ? .hour : .day
-            let selected = filter
+            let dashboard = try DashboardQuery(parameters, access: access, now: now)
             data = try await query(field: "from") { store in
                 DashboardPage.Data(
-                    timeline: try await store.summary(selected, groupBy: grouping, now: now),
-                    types: try await store.summary(selected, groupBy: .type, top: 8, now: now),
-                    users: try await store.summary(selected, groupBy: .user, top: 8, now: now),
-                    recent: try await store.list(selected, page: page))
+                    timeline: try await store.summary(dashboard.filter, groupBy: dashboard.timeline, now: now),
+                    types: try await store.summary(dashboard.filter, groupBy: .type, top: 8, now: now),
+                    users: try await store.summary(dashboard.filter, groupBy: .user, top: 8, now: now),
+                    recent: try await store.list(dashboard.filter, page: dashboard.page))
             }
         } catch {
             let status = error.status

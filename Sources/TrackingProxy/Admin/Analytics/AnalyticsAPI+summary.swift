@@ -11,16 +11,10 @@ extension AnalyticsAPI {
         let access = try authenticate(request)
         let parameters = QueryParameters(request)
         let now = now()
-        let filter = try parameters.filter(access: access, now: now)
-        let grouping: SummaryGrouping
-        do {
-            grouping = try SummaryGrouping(parsing: parameters.string("group_by") ?? "activity_type")
-        } catch {
-            throw .badParameter("group_by", error.message)
+        let summaryQuery = try SummaryQuery(parameters, access: access, now: now)
+        let summary = try await query(field: "date_from") {
+            try await $0.summary(summaryQuery.filter, groupBy: summaryQuery.grouping, top: summaryQuery.top, now: now)
         }
-        let top = try parameters.string("top").map { _ throws(AnalyticsProblem) in try parameters.integer("top", default: 0) }
-        if let top, top < 1 { throw .badParameter("top", "\(top) is not allowed: give 1 or more") }
-        let summary = try await query(field: "date_from") { try await $0.summary(filter, groupBy: grouping, top: top, now: now) }
         return AnalyticsResponse.json(Self.summaryJSON(summary))
     }
 

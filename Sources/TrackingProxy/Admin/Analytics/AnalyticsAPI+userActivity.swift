@@ -9,9 +9,9 @@ extension AnalyticsAPI {
     func userActivity(_ request: Request) async throws(AnalyticsProblem) -> Response {
         let access = try authenticate(request)
         let parameters = QueryParameters(request)
-        let filter = try parameters.filter(access: access, now: now())
-        let page = try parameters.page()
-        let result = try await query(field: "user_id") { try await $0.list(filter, page: page) }
+        let arguments = try UserActivityQuery(parameters, access: access, now: now())
+        let page = arguments.page
+        let result = try await query(field: "user_id") { try await $0.list(arguments.filter, page: page) }
         var object = JSONText.Object()
         object.add("count", raw: String(result.total))
         object.add("next", string: result.nextOffset.map { link(request, limit: page.limit, offset: $0) })

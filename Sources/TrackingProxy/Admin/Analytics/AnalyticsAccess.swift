@@ -10,6 +10,12 @@ public struct AnalyticsAccess: Sendable, Equatable {
 
     /// Whether every row is visible.
     public var isAdmin: Bool { role == .admin }
+
+    /// The access of a token with `role`; `userID` only counts for `user` tokens.
+    public init(role: AnalyticsConfiguration.Role, userID: String? = nil) {
+        self.role = role
+        self.userID = role == .user ? userID : nil
+    }
 }
 
 /// Looks tokens up. Accepts `Authorization: Bearer <token>` (API clients) and

@@ -4,11 +4,18 @@ import Ingest
 /// A refused analytics request: 400 (a parameter, with its name and the reason), 401 (no or
 /// unknown token), 403 (the token may not see this), 503 (database unreachable). Rendered as
 /// `{"detail": ..., "field": ..., "reason": ...}` (`detail` as in the reports platform's API).
-struct AnalyticsProblem: Error {
-    var status: HTTPResponse.Status
-    var detail: String
-    var field: String?
-    var reason: String?
+///
+/// Invariant: `detail` and `reason` quote the analyst's text only through `InputQuote`, so a
+/// problem's body stays short whatever the request held.
+public struct AnalyticsProblem: Error, Sendable {
+    /// 400, 401, 403 or 503.
+    public var status: HTTPResponse.Status
+    /// One sentence for people.
+    public var detail: String
+    /// The parameter (or header) at fault, when one is.
+    public var field: String?
+    /// What is wrong with it and what is allowed.
+    public var reason: String?
 
     static func badParameter(_ field: String, _ reason: String) -> AnalyticsProblem {
         AnalyticsProblem(status: .badRequest, detail: "Invalid parameter \(field): \(reason).", field: field, reason: reason)

@@ -65,7 +65,7 @@ struct DashboardPage {
 
     private func filterForm() -> String {
         func field(_ name: String, _ label: String, _ placeholder: String, disabled: Bool = false) -> String {
-            let value = disabled ? (access.userID ?? "") : parameters.list(name).joined(separator: ",")
+            let value = disabled ? (access.userID ?? "") : parameters.list(name, limit: ActivityFilter.maxActivityTypes).joined(separator: ",")
             return #"<label>\#(label)<input name="\#(name)" value="\#(HTMLText.escape(value))" placeholder="\#(placeholder)"\#(disabled ? " disabled" : "")></label>"#
         }
         return """
@@ -107,7 +107,7 @@ struct DashboardPage {
         if let next = page.nextOffset {
             pager.append(#"<a id="next-page" href="/dashboard?\#(HTMLText.escape(QueryString.replacing(request, ["offset": String(next)])))">older →</a>"#)
         }
-        let shown = page.rows.isEmpty ? "none" : "\(page.page.offset + 1)–\(page.page.offset + page.rows.count)"
+        let shown = page.shownRange.map { "\($0.lowerBound)–\($0.upperBound)" } ?? "none"
         return """
             <section id="recent"><h2>Recent activity</h2><p class="muted">Rows \(shown) of \(page.total), newest first.</p>
             <table id="recent-activity"><thead><tr><th>Time (UTC)</th><th>User</th><th>Type</th><th>Description</th><th>IP</th><th>Status</th><th>Path</th></tr></thead>

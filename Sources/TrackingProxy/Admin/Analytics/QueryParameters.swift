@@ -1,14 +1,22 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Ingest
 
 /// A request's query parameters, read as the analytics API's typed values; a bad value throws
-/// 400 naming the parameter.
-struct QueryParameters {
+/// 400 naming the parameter and what it allows. Every reader here is bounded: no value is
+/// trusted to be short, numeric or in range.
+public struct QueryParameters: Sendable {
     let parameters: Parameters
 
     init(_ request: Request) {
         parameters = request.uri.queryParameters
+    }
+
+    /// The parameters of a query string (`limit=10&offset=20`), decoded as the HTTP routes decode
+    /// them (the fuzz target and tests start here).
+    public init(query: String) {
+        parameters = URI("/?" + query).queryParameters
     }
 
     func string(_ name: String) -> String? {
@@ -16,15 +24,29 @@ struct QueryParameters {
         return value
     }
 
-    /// Every value of a repeated parameter, also split at commas (`type=a,b&type=c`).
-    func list(_ name: String) -> [String] {
-        parameters.getAll(name).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    /// Every value of a repeated parameter, also split at commas (`type=a,b&type=c`); at most
+    /// `limit + 1` values are collected, so that a huge list is refused without being built.
+    func list(_ name: String, limit: Int) -> [String] {
+        var values: [String] = []
+        for value in parameters.getAll(name) {
+            for part in value.split(separator: ",") {
+                let trimmed = part.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { continue }
+                values.append(trimmed)
+                if values.count > limit { return values }
+            }
+        }
+        return values
     }
 
-    func integer(_ name: String, default value: Int) throws(AnalyticsProblem) -> Int {
-        guard let text = string(name) else { return value }
-        guard let number = Int(text) else { throw .badParameter(name, "\"\(text)\" is not a whole number") }
-        return number
+    /// A whole number in `range`; `nil` when the parameter is absent or empty.
+    func integer(_ name: String, in range: ClosedRange<Int>) throws(AnalyticsProblem) -> Int? {
+        guard let text = string(name) else { return nil }
+        do {
+            return try WholeNumber.parse(text, in: range)
+        } catch {
+            throw .badParameter(name, error.message)
+        }
     }
 
     func time(_ name: String, now: Date, as side: TimeBound.Side) throws(AnalyticsProblem) -> Date? {
@@ -37,12 +59,10 @@ struct QueryParameters {
     }
 
     func page(limitName: String = "limit", offsetName: String = "offset", defaultLimit: Int = PageRequest.defaultLimit) throws(AnalyticsProblem) -> PageRequest {
-        let limit = try integer(limitName, default: defaultLimit)
-        let offset = try integer(offsetName, default: 0)
         do {
-            return try PageRequest(limit: limit, offset: offset)
+            return try PageRequest(limitText: string(limitName), offsetText: string(offsetName), defaultLimit: defaultLimit)
         } catch {
-            throw .badParameter(limit < 1 || limit > PageRequest.maxLimit ? limitName : offsetName, error.message)
+            throw .badParameter(error.field == .limit ? limitName : offsetName, error.error.message)
         }
     }
 
@@ -58,18 +78,25 @@ struct QueryParameters {
             }
             user = access.userID
         }
-        let types = list(names.type)
+        let types = list(names.type, limit: ActivityFilter.maxActivityTypes)
         let ip = string(names.ip)
-        do {
-            if let ip { _ = try ActivityFilter(ipAddress: ip) }
-        } catch {
-            throw .badParameter(names.ip, error.message)
-        }
+        // Each value alone first, so that the 400 names the parameter that is wrong.
+        try check(names.user) { () throws(IngestError) in _ = try ActivityFilter(userID: user) }
+        try check(names.type) { () throws(IngestError) in _ = try ActivityFilter(activityTypes: types) }
+        try check(names.ip) { () throws(IngestError) in _ = try ActivityFilter(ipAddress: ip) }
         do {
             return try ActivityFilter(userID: user, from: from, to: to, activityTypes: types, ipAddress: ip)
         } catch {
-            // With the address and empty values checked above, only the time range can be wrong.
+            // With every other value checked above, only the time range can be wrong.
             throw .badParameter(names.to, error.message)
+        }
+    }
+
+    private func check(_ name: String, _ body: () throws(IngestError) -> Void) throws(AnalyticsProblem) {
+        do {
+            try body()
+        } catch {
+            throw .badParameter(name, error.message)
         }
     }
 
