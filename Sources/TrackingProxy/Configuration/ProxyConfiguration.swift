@@ -117,12 +117,9 @@ struct UpstreamConfiguration: Codable, Sendable, Equatable {
 
 /// Limits and timeouts applied to client connections.
 struct ClientConfiguration: Codable, Sendable, Equatable {
-    /// The largest `max_header_bytes` and `max_url_bytes` accepted: a request head is read whole
-    /// into memory, and the two are added up for the HTTP decoder's limits.
-    static let largestHeadLimit = ByteSize.mebibytes(1024)
-    /// Largest request header section; larger → 431. Default `32KiB`; at most `1GiB`.
+    /// Largest request header section; larger → 431. Default `32KiB`.
     var maxHeaderBytes = ByteSize.kibibytes(32)
-    /// Longest request-target; longer → 414. Default `8KiB`; at most `1GiB`.
+    /// Longest request-target; longer → 414. Default `8KiB`.
     var maxURLBytes = ByteSize.kibibytes(8)
     /// Largest request body; larger → 413. Default: none (`null`).
     var maxBodyBytes: ByteSize? = nil
@@ -191,12 +188,6 @@ struct ClientConfiguration: Codable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(
                 forKey: maxHeaderBytes.bytes < 1024 ? .maxHeaderBytes : .maxURLBytes, in: container,
                 debugDescription: "too small; max_header_bytes must be at least 1KiB and max_url_bytes at least 256")
-        }
-        // The HTTP decoder's limits are their sum plus 1KiB: bounded here, that sum cannot overflow.
-        guard maxHeaderBytes <= Self.largestHeadLimit, maxURLBytes <= Self.largestHeadLimit else {
-            throw DecodingError.dataCorruptedError(
-                forKey: maxHeaderBytes > Self.largestHeadLimit ? .maxHeaderBytes : .maxURLBytes, in: container,
-                debugDescription: "too large; max_header_bytes and max_url_bytes are at most \(Self.largestHeadLimit) each")
         }
     }
 
