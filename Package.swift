@@ -213,6 +213,11 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
                            .product(name: "Logging", package: "swift-log")]),
     ("fuzz-analytics-query", ["TrackingProxy", "Ingest", .product(name: "Hummingbird", package: "hummingbird")]),
     ("fuzz-spool-segment", ["Ingest"]),
+    ("fuzz-forwarded-for", ["ActivityRules"]),
+    ("fuzz-jwt", ["ActivityRules"]),
+    ("fuzz-description-template", ["ActivityRules"]),
+    ("fuzz-rules-file", ["ActivityRules"]),
+    ("fuzz-config-file", ["TrackingProxy", "ActivityRules", "Ingest", "ConfigValues"]),
 ]
 
 if fuzzing {

@@ -1,7 +1,8 @@
 /// Resolves the client IP behind trusted proxies, resisting forged headers.
 ///
 /// Forwarding headers are believed only when the direct peer is trusted. `X-Forwarded-For` follows
-/// nginx `real_ip_recursive on`: walk right to left from the peer; while the current address is
+/// nginx `real_ip_recursive on` exactly (entries and ports as in `XForwardedFor`, networks by
+/// family as in `IPNetwork`): walk right to left from the peer; while the current address is
 /// trusted step left; the first untrusted address is the client; if every entry is trusted the
 /// leftmost wins; an unparsable entry stops the walk and keeps the last good address. `Forwarded`
 /// (RFC 7239 `for=`) walks the same way; `X-Real-IP` is taken as is. The first configured source
@@ -68,23 +69,7 @@ public struct ClientIPResolver: Sendable {
                 chain.reserveCapacity(8)
                 addresses.reserveCapacity(8)
                 for var value in values {
-                    value.withUTF8 { bytes in
-                        var start = 0
-                        while start <= bytes.count {
-                            var end = start
-                            while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
-                            var low = start
-                            var high = end
-                            while low < high, bytes[low] == UInt8(ascii: " ") || bytes[low] == UInt8(ascii: "\t") { low += 1 }
-                            while high > low, bytes[high - 1] == UInt8(ascii: " ") || bytes[high - 1] == UInt8(ascii: "\t") { high -= 1 }
-                            if low < high {
-                                let entry = UnsafeBufferPointer(rebasing: bytes[low..<high])
-                                chain.append(String(decoding: entry, as: UTF8.self))
-                                addresses.append(IPAddress.parseStripping(entry))
-                            }
-                            start = end + 1
-                        }
-                    }
+                    value.withUTF8 { XForwardedFor.append($0, chain: &chain, addresses: &addresses) }
                 }
                 guard !chain.isEmpty else { continue }
                 return walk(chain: chain, addresses: addresses, peer: peerIP, peerText: peerText)

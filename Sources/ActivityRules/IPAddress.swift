@@ -61,6 +61,34 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return parse(bytes)
     }
 
+    /// Parses an `X-Forwarded-For` entry exactly as nginx `realip` does (`ngx_parse_addr_port`):
+    /// an address, `IPv4:PORT` or `[IPv6]:PORT`. PORT is 1–65535 in decimal digits (leading zeros
+    /// allowed); port 0, larger ports, an empty port and `[IPv6]` without a port are unparsable.
+    static func parseForwardedFor(_ bytes: UnsafeBufferPointer<UInt8>) -> IPAddress? {
+        if let address = parse(bytes) { return address }
+        guard let first = bytes.first else { return nil }
+        if first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close + 1 < bytes.count,
+                  bytes[close + 1] == UInt8(ascii: ":"), isPort(bytes, from: close + 2) else { return nil }
+            return parse(UnsafeBufferPointer(rebasing: bytes[1..<close]))
+        }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), isPort(bytes, from: colon + 1) else { return nil }
+        return parse(UnsafeBufferPointer(rebasing: bytes[0..<colon]))
+    }
+
+    /// Whether `bytes[start...]` is a port number 1–65535 (digits only, leading zeros allowed).
+    static func isPort(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        guard start < bytes.count else { return false }
+        var value = 0
+        for index in start..<bytes.count {
+            let byte = bytes[index]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            guard value <= 65535 else { return false }
+        }
+        return value >= 1
+    }
+
     static func isDigits(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         guard start < bytes.count else { return false }
         for index in start..<bytes.count where !(48...57).contains(bytes[index]) { return false }
@@ -164,10 +192,19 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Dotted quad for IPv4 (and mapped), RFC 5952 text for IPv6.
     public var description: String {
-        if isIPv4 {
-            let v4 = UInt32(truncatingIfNeeded: low)
-            return "\(v4 >> 24).\(v4 >> 16 & 255).\(v4 >> 8 & 255).\(v4 & 255)"
-        }
+        if isIPv4 { return dottedQuad }
+        return ipv6Text
+    }
+
+    /// The low 32 bits as a dotted quad.
+    var dottedQuad: String {
+        let v4 = UInt32(truncatingIfNeeded: low)
+        return "\(v4 >> 24).\(v4 >> 16 & 255).\(v4 >> 8 & 255).\(v4 & 255)"
+    }
+
+    /// RFC 5952 text, IPv4-mapped addresses as `::ffff:a.b.c.d`.
+    var ipv6Text: String {
+        if isIPv4 { return "::ffff:" + dottedQuad }
         let groups = (0..<8).map { index -> UInt16 in
             let word = index < 4 ? high : low
             return UInt16(truncatingIfNeeded: word >> UInt64((3 - index % 4) * 16))
@@ -188,37 +225,49 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// An IP network in CIDR notation: `10.0.0.0/8`, `2001:db8::/32`, or a single address.
+///
+/// Like nginx (`ngx_cidr_match`), a network has the family it is written in: an IPv4 network
+/// contains IPv4 addresses and IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`); an IPv6 network
+/// contains only the other IPv6 addresses, so `::/0` and `::ffff:0:0/96` never cover an IPv4 or
+/// IPv4-mapped address.
 public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     /// The network address (host bits cleared).
     public let address: IPAddress
-    /// The prefix length in bits of the address family (0–32 for IPv4, 0–128 for IPv6).
+    /// The prefix length in bits of the network's family (0–32 for IPv4, 0–128 for IPv6).
     public let prefix: Int
+    /// Whether the network was written as IPv4 (`10.0.0.0/8`) rather than IPv6 (`::ffff:0:0/96`).
+    public let isIPv4: Bool
     let maskHigh: UInt64
     let maskLow: UInt64
 
-    /// Parses `10.0.0.0/8`, `::1/128` or a bare address (a host network).
+    /// Parses `10.0.0.0/8`, `::1/128` or a bare address (a host network). Text with a colon is an
+    /// IPv6 network, IPv4-mapped ones included.
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = IPAddress(parts[0]) else { return nil }
-        let limit = address.isIPv4 ? 32 : 128
+        guard let first = parts.first, let address = IPAddress(first) else { return nil }
+        let isIPv4 = !first.utf8.contains(UInt8(ascii: ":"))
+        let limit = isIPv4 ? 32 : 128
         var prefix = limit
         if parts.count == 2 {
-            guard let value = Int(parts[1]), (0...limit).contains(value), parts[1].allSatisfy(\.isNumber) else { return nil }
+            guard parts[1].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let value = Int(parts[1]), (0...limit).contains(value) else { return nil }
             prefix = value
         }
         self.prefix = prefix
-        (maskHigh, maskLow) = IPAddress.mask(address.isIPv4 ? 96 + prefix : prefix)
+        self.isIPv4 = isIPv4
+        (maskHigh, maskLow) = IPAddress.mask(isIPv4 ? 96 + prefix : prefix)
         self.address = IPAddress(high: address.high & maskHigh, low: address.low & maskLow)
     }
 
-    /// Whether `ip` lies in the network; an IPv4-mapped IPv6 address matches IPv4 networks.
+    /// Whether `ip` lies in the network: IPv4 networks hold IPv4 and IPv4-mapped addresses, IPv6
+    /// networks the other IPv6 addresses (see the type's summary).
     @inline(__always)
     public func contains(_ ip: IPAddress) -> Bool {
-        ip.high & maskHigh == address.high && ip.low & maskLow == address.low
+        ip.isIPv4 == isIPv4 && ip.high & maskHigh == address.high && ip.low & maskLow == address.low
     }
 
-    /// `10.0.0.0/8`.
-    public var description: String { "\(address)/\(prefix)" }
+    /// `10.0.0.0/8`, `::ffff:0.0.0.0/96`.
+    public var description: String { "\(isIPv4 ? address.description : address.ipv6Text)/\(prefix)" }
 }
 
 extension IPNetwork: Codable {

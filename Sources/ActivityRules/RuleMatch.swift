@@ -31,6 +31,8 @@ public struct RuleMatch: Sendable {
 
     /// The activity metadata: path parameters, then allow-listed `query.NAME` and `header.NAME`
     /// values present on the request. Query names in `redact` (lower-case) become `<redacted>`.
+    /// A repeated query parameter gives its last value, as Django's `request.GET[name]` does, so
+    /// the activity records the value the app acted on.
     public func metadata(headers: [(name: String, value: String)], redact: Set<String> = []) -> [String: String] {
         var result: [String: String] = [:]
         if rule.metadata.pathParameters {
@@ -39,7 +41,7 @@ public struct RuleMatch: Sendable {
         if !rule.metadata.query.isEmpty {
             let items = target.queryItems
             for name in rule.metadata.query {
-                guard let item = items.first(where: { $0.name == name }) else { continue }
+                guard let item = items.last(where: { $0.name == name }) else { continue }
                 result["query.\(name)"] = redact.contains(name.lowercased()) ? Secret.redacted : item.value
             }
         }

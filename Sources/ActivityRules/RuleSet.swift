@@ -29,13 +29,16 @@ public final class RuleSet: Sendable {
 
     /// Loads and compiles a rules file; blocking file I/O, so call it off the event loop.
     public static func load(path: String) throws(RulesError) -> RuleSet {
-        let text: String
+        try RuleSet(yaml: read(path: path), file: path)
+    }
+
+    /// Reads a rules file's text; blocking file I/O, so call it off the event loop.
+    public static func read(path: String) throws(RulesError) -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw RulesError(file: path, code: "unreadable", message: "Cannot read the rules file (\(error.localizedDescription)); check the path and permissions.")
         }
-        return try RuleSet(yaml: text, file: path)
     }
 
     /// Compiles rules from YAML text; `file` names the source in errors.

@@ -70,17 +70,42 @@ struct SourceText: Sendable {
 
     /// The line at `location` and a caret under its column, indented by two spaces.
     func snippet(at location: SourceLocation) -> String? {
-        guard location.line > 0 else { return nil }
+        guard location.line > 0, let line = line(location.line) else { return nil }
+        let pad = String(repeating: " ", count: max(0, location.column - 1))
+        return "  \(line)\n  \(pad)^"
+    }
+
+    /// Line `number` (1-based), counted as the YAML parser's locations count lines: a line ends at
+    /// LF, CRLF, a lone CR, NEL, LS or PS. (Splitting on `"\n"` alone missed CRLF, which Swift
+    /// holds as one `Character`, and the others, so such files got no snippet or the wrong line.)
+    func line(_ number: Int) -> Substring? {
         var current = 1
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == location.line {
-                let text = line.hasSuffix("\r") ? line.dropLast() : line
-                let pad = String(repeating: " ", count: max(0, location.column - 1))
-                return "  \(text)\n  \(pad)^"
+        var start = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            if Self.isLineBreak(character) {
+                if current == number { return text[start..<index] }
+                current += 1
+                start = next
             }
-            current += 1
+            index = next
         }
-        return nil
+        return current == number ? text[start...] : nil
+    }
+
+    /// How many lines the text has, counted as `line(_:)` counts them.
+    var lineCount: Int {
+        1 + text.reduce(0) { $0 + (Self.isLineBreak($1) ? 1 : 0) }
+    }
+
+    /// libyaml's line breaks (YAML 1.1): LF, CR, CRLF, NEL, LS, PS.
+    static func isLineBreak(_ character: Character) -> Bool {
+        switch character {
+        case "\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}": true
+        default: false
+        }
     }
 
     func error(_ code: String, at location: SourceLocation, rule: String? = nil, _ message: String) -> RulesError {

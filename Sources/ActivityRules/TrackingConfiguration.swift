@@ -54,7 +54,7 @@ public struct TrackingConfiguration: Codable, Sendable, Equatable {
         }
         if rulesFile.isEmpty { throw fail("rules_file", "must name a rules file, e.g. rules/reports-app.yaml.") }
         if clientIP.sources.isEmpty { throw fail("client_ip.sources", "must list at least one of \(ClientIPResolver.Source.allCases.map(\.rawValue).joined(separator: ", ")).") }
-        if privacy.userAgentMax < 0 { throw fail("privacy.user_agent_max", "must be 0 or more characters.") }
+        if privacy.userAgentMax < 0 { throw fail("privacy.user_agent_max", "must be 0 or more bytes.") }
         if let prefixLength = privacy.truncateIPv4Prefix, !(0...32).contains(prefixLength) {
             throw fail("privacy.truncate_ipv4_prefix", "must be 0...32 (e.g. 24), or null to keep full addresses.")
         }
@@ -188,7 +188,7 @@ public struct PrivacyConfiguration: Codable, Sendable, Equatable {
 
     /// Query parameter names whose values are replaced by `<redacted>` (case-insensitive).
     public var redactQuery: [String] = Self.defaultRedactQuery
-    /// Longest user agent kept, in characters. Default 512.
+    /// Longest user agent kept, in UTF-8 bytes (cut on a character boundary). Default 512.
     public var userAgentMax: Int = 512
     /// Keep only this many leading bits of IPv4 addresses (e.g. 24); null keeps them whole.
     public var truncateIPv4Prefix: Int?

@@ -89,7 +89,7 @@ public final class TrackingPolicy: Sendable {
             description: match.description(metadata: metadata, status: status),
             method: match.method, path: match.target.path, status: status,
             clientIP: privacy.ip(address.ip), ipVerified: address.verified, peer: privacy.ip(address.peer),
-            forwardedChain: address.chain.map { privacy.ip($0) },
+            forwardedChain: address.chain.map { privacy.forwardedEntry($0) },
             userAgent: privacy.userAgent(requestHeaders.last { headerName($0.name, is: "user-agent") }?.value),
             userID: identity.userID(requestHeaders: requestHeaders, responseHeaders: responseHeaders, peerTrusted: trusted),
             metadata: metadata

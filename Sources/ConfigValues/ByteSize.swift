@@ -20,12 +20,18 @@ public struct ByteSize: Hashable, Sendable, Comparable, ConfigTextValue {
     ]
     static let expected = #"a size such as "512", "32KiB", "16MiB" or "1GB" (units B, KB, MB, GB, KiB, MiB, GiB)"#
 
-    /// Parses `"32KiB"`, `"1.5MB"` or a bare number of bytes.
+    static let tooLarge = "a size of at most 8589934591GiB (the most bytes an Int64 holds)"
+
+    /// Parses `"32KiB"`, `"1.5MB"` or a bare number of bytes. A size above `Int64.max` bytes
+    /// (`"9999999999999GiB"`) is an error saying so, never a trap.
     public init(parsing text: String) throws(ConfigValueError) {
-        guard let bytes = NumberWithUnit(text)?.scaled(by: Self.units, bare: 1), bytes <= Int64(Int.max) else {
-            throw ConfigValueError(value: text, expected: Self.expected)
+        switch NumberWithUnit(text)?.scaled(by: Self.units, bare: 1) {
+        case let .value(bytes):
+            guard let bytes = Int(exactly: bytes) else { throw ConfigValueError(value: text, expected: Self.tooLarge) }
+            self.init(bytes: bytes)
+        case .tooLarge: throw ConfigValueError(value: text, expected: Self.tooLarge)
+        case .unknownUnit, nil: throw ConfigValueError(value: text, expected: Self.expected)
         }
-        self.init(bytes: Int(bytes))
     }
 
     public var description: String {

@@ -24,12 +24,16 @@ public struct ConfigDuration: Hashable, Sendable, Comparable, ConfigTextValue {
     ]
     static let expected = #"a duration such as "250ms", "5s", "2m", "1h" or "7d" (units ns, us, ms, s, m, h, d)"#
 
-    /// Parses `"250ms"`, `"1.5s"`, `"2m"` or a bare number of seconds.
+    static let tooLong = "a duration of at most 106751d (about 292 years, the most nanoseconds an Int64 holds)"
+
+    /// Parses `"250ms"`, `"1.5s"`, `"2m"` or a bare number of seconds. A duration longer than
+    /// `Int64.max` nanoseconds (`"99999999999999999h"`) is an error saying so, never a trap.
     public init(parsing text: String) throws(ConfigValueError) {
-        guard let nanoseconds = NumberWithUnit(text)?.scaled(by: Self.units, bare: 1_000_000_000) else {
-            throw ConfigValueError(value: text, expected: Self.expected)
+        switch NumberWithUnit(text)?.scaled(by: Self.units, bare: 1_000_000_000) {
+        case let .value(nanoseconds): self.init(nanoseconds: nanoseconds)
+        case .tooLarge: throw ConfigValueError(value: text, expected: Self.tooLong)
+        case .unknownUnit, nil: throw ConfigValueError(value: text, expected: Self.expected)
         }
-        self.init(nanoseconds: nanoseconds)
     }
 
     public var description: String {
@@ -47,7 +51,16 @@ extension ConfigDuration: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let seconds = try? container.decode(Double.self) {
-            try self.init(parsing: String(seconds))
+            // A YAML number is seconds. Scaled here rather than printed and parsed again, where
+            // `1e+20` would read as the unknown unit `e+20`.
+            let nanoseconds = (seconds * 1e9).rounded()
+            guard seconds.isFinite, seconds >= 0 else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: ConfigValueError(value: "\(seconds)", expected: Self.expected).description)
+            }
+            guard nanoseconds < Double(Int64.max) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: ConfigValueError(value: "\(seconds)", expected: Self.tooLong).description)
+            }
+            self.init(nanoseconds: Int64(nanoseconds))
             return
         }
         self = try Self.decodeText(from: container)

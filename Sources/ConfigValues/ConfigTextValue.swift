@@ -40,12 +40,24 @@ struct NumberWithUnit {
         self.unit = trimmed[digitsEnd...].trimmingCharacters(" ").lowercased()
     }
 
-    /// `amount` times the scale of `unit` in `units` (or `bare` when there is no unit), if it fits.
-    func scaled(by units: [(suffix: String, scale: Int64)], bare: Int64) -> Int64? {
+    /// `amount` times the scale of `unit` in `units` (or `bare` when there is no unit).
+    ///
+    /// Never traps: an unknown unit is `.unknownUnit`, a product that does not fit in `Int64`
+    /// (`99999999999999999h`, `9999999999999GiB`, a number too long for a `Double`) is `.tooLarge`.
+    func scaled(by units: [(suffix: String, scale: Int64)], bare: Int64) -> Scaled {
         let scale = unit.isEmpty ? bare : units.first { $0.suffix == unit }?.scale
-        guard let scale else { return nil }
-        let total = amount * Double(scale)
-        return total < Double(Int64.max) ? Int64(total.rounded()) : nil
+        guard let scale else { return .unknownUnit }
+        let total = (amount * Double(scale)).rounded()
+        // `Double(Int64.max)` is 2^63, which `Int64` cannot hold: compare strictly.
+        guard total.isFinite, total < Double(Int64.max) else { return .tooLarge }
+        return .value(Int64(total))
+    }
+
+    /// The result of `scaled(by:bare:)`.
+    enum Scaled: Equatable {
+        case value(Int64)
+        case unknownUnit
+        case tooLarge
     }
 }
 

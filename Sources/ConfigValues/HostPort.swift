@@ -24,7 +24,9 @@ public struct HostPort: Hashable, Sendable, ConfigTextValue {
         } else if host.contains(":") {
             throw ConfigValueError(value: text, expected: Self.expected + "; write IPv6 addresses in brackets")
         }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+        let portText = text[text.index(after: colon)...]
+        guard !host.isEmpty, portText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let port = Int(portText), (0...65535).contains(port) else {
             throw error
         }
         self.init(host: String(host), port: port)

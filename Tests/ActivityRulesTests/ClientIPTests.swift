@@ -10,6 +10,8 @@ import Testing
         var ip: String
         var verified: Bool
         var chain: [String]? = nil
+        /// The trusted networks, when not `ClientIPTests.trusted`.
+        var trusted: [String]? = nil
         var testDescription: String { name }
     }
 
@@ -46,9 +48,33 @@ import Testing
         .init(name: "XFF ignored when not a configured source", peer: "10.0.0.2", headers: ["X-Forwarded-For: 203.0.113.9"], sources: [.xRealIP], ip: "10.0.0.2", verified: false),
     ]
 
-    @Test(arguments: cases)
-    func resolve(_ testCase: Case) {
-        let resolver = ClientIPResolver(trusted: Self.trusted, sources: testCase.sources)
+    /// Where nginx 1.22 (`set_real_ip_from`, `real_ip_header X-Forwarded-For`, `real_ip_recursive on`)
+    /// was seen to differ from the walk before it followed nginx; `ip` is nginx's `$remote_addr`.
+    static let nginxCases: [Case] = [
+        .init(name: "a space separates entries like a comma", peer: "10.0.0.2", headers: ["X-Forwarded-For: 198.51.100.23 10.0.0.2"], ip: "198.51.100.23", verified: true, chain: ["198.51.100.23", "10.0.0.2"]),
+        .init(name: "spaces and commas mixed, empty entries skipped", peer: "10.0.0.2", headers: ["X-Forwarded-For: 203.0.113.9 ,,  10.1.1.1 ,"], ip: "203.0.113.9", verified: true, chain: ["203.0.113.9", "10.1.1.1"]),
+        .init(name: "port 0 is unparsable", peer: "10.0.0.2", headers: ["X-Forwarded-For: 203.0.113.9, 198.51.100.23:0"], ip: "10.0.0.2", verified: false),
+        .init(name: "port 65536 is unparsable", peer: "10.0.0.2", headers: ["X-Forwarded-For: 198.51.100.23:65536"], ip: "10.0.0.2", verified: false),
+        .init(name: "a port of many digits is unparsable", peer: "10.0.0.2", headers: ["X-Forwarded-For: 198.51.100.23:99999999999999999999999"], ip: "10.0.0.2", verified: false),
+        .init(name: "an empty port is unparsable", peer: "10.0.0.2", headers: ["X-Forwarded-For: 198.51.100.23:"], ip: "10.0.0.2", verified: false),
+        .init(name: "port 65535 parses", peer: "10.0.0.2", headers: ["X-Forwarded-For: 198.51.100.23:65535"], ip: "198.51.100.23", verified: true),
+        .init(name: "a port with leading zeros parses", peer: "10.0.0.2", headers: ["X-Forwarded-For: 198.51.100.23:0080"], ip: "198.51.100.23", verified: true),
+        .init(name: "[v6] without a port is unparsable", peer: "10.0.0.2", headers: ["X-Forwarded-For: [2001:db8::1]"], ip: "10.0.0.2", verified: false),
+        .init(name: "[v6] with port 0 is unparsable", peer: "10.0.0.2", headers: ["X-Forwarded-For: [2001:db8::1]:0"], ip: "10.0.0.2", verified: false),
+        .init(name: "an unparsable entry keeps the last good address", peer: "10.0.0.2", headers: ["X-Forwarded-For: 203.0.113.9, [2001:db8::1], 10.1.1.1"], ip: "10.1.1.1", verified: false),
+        .init(name: "an IPv4-mapped peer is not covered by ::ffff:0:0/96", peer: "::ffff:10.0.0.2", headers: ["X-Forwarded-For: 203.0.113.9"], ip: "10.0.0.2", verified: true, chain: [], trusted: ["::ffff:0:0/96"]),
+        .init(name: "an IPv4-mapped peer is not covered by ::/0", peer: "[::ffff:10.0.0.2]:4000", headers: ["X-Forwarded-For: 203.0.113.9"], ip: "10.0.0.2", verified: true, chain: [], trusted: ["::/0"]),
+        .init(name: "an IPv4-mapped peer is covered by an IPv4 network", peer: "::ffff:10.0.0.2", headers: ["X-Forwarded-For: 203.0.113.9"], ip: "203.0.113.9", verified: true, trusted: ["::/0", "10.0.0.0/8"]),
+        .init(name: "::/0 does not cover IPv4 entries", peer: "2001:db8::5", headers: ["X-Forwarded-For: 203.0.113.9, 198.51.100.7, 2001:db8::9"], ip: "198.51.100.7", verified: true, trusted: ["::/0"]),
+        .init(name: "a leading comma joins the leftmost entry", peer: "10.0.0.2", headers: ["X-Forwarded-For: ,10.1.1.1"], ip: "10.0.0.2", verified: false, chain: [",10.1.1.1"]),
+        .init(name: "a leading separator before a space is an entry of its own", peer: "10.0.0.2", headers: ["X-Forwarded-For: , 10.1.1.1"], ip: "10.1.1.1", verified: false, chain: [",", "10.1.1.1"]),
+    ]
+
+    @Test(arguments: cases + nginxCases)
+    func resolve(_ testCase: Case) throws {
+        var trusted = Self.trusted
+        if let networks = testCase.trusted { trusted = TrustedProxies(try networks.map { try #require(IPNetwork($0)) }) }
+        let resolver = ClientIPResolver(trusted: trusted, sources: testCase.sources)
         let address = resolver.resolve(peer: testCase.peer, headers: headers(testCase.headers))
         #expect(address.ip == testCase.ip)
         #expect(address.verified == testCase.verified)
@@ -89,15 +115,33 @@ import Testing
         ("10.0.0.0/8", "10.255.1.2", true), ("10.0.0.0/8", "11.0.0.1", false), ("10.0.0.0/8", "::ffff:10.1.2.3", true),
         ("0.0.0.0/0", "203.0.113.9", true), ("0.0.0.0/0", "2001:db8::1", false), ("2001:db8::/32", "2001:db8:1::1", true),
         ("2001:db8::/32", "2001:db9::1", false), ("127.0.0.1", "127.0.0.1", true), ("127.0.0.1", "127.0.0.2", false),
-        ("::/0", "2001:db8::1", true),
+        ("::/0", "2001:db8::1", true), ("::/0", "203.0.113.9", false), ("::/0", "::ffff:10.0.0.1", false),
+        ("::ffff:0:0/96", "::ffff:10.0.0.1", false), ("::ffff:0:0/96", "10.0.0.1", false),
     ])
     func networkContains(_ network: String, _ address: String, _ expected: Bool) throws {
         #expect(try #require(IPNetwork(network)).contains(try #require(IPAddress(address))) == expected)
     }
 
-    @Test(arguments: ["10.0.0.0/33", "10.0.0.0/-1", "::/129", "nope/8", "10.0.0.0/", "10.0.0.0/8/8"])
+    @Test(arguments: [("10.0.0.0/8", "10.0.0.0/8"), ("::ffff:0:0/96", "::ffff:0.0.0.0/96"), ("::/0", "::/0"), ("10.1.2.3/16", "10.1.0.0/16")])
+    func networkDescription(_ text: String, _ printed: String) throws {
+        #expect(try #require(IPNetwork(text)).description == printed)
+    }
+
+    @Test(arguments: ["10.0.0.0/33", "10.0.0.0/+8", "::/99999999999999999999", "10.0.0.0/-1", "::/129", "nope/8", "10.0.0.0/", "10.0.0.0/8/8"])
     func invalidNetworks(_ text: String) {
         #expect(IPNetwork(text) == nil)
+    }
+
+    /// A header of thousands of entries (a client can send one through a trusted proxy) is read
+    /// whole, in order, by a walk linear in its entries.
+    @Test func aLongChainIsReadInOrder() {
+        let hops = (0..<8_000).map { "10.\($0 / 256 % 256).\($0 % 256).1" }
+        let line = "203.0.113.9 " + hops.joined(separator: ",")
+        let resolver = ClientIPResolver(trusted: Self.trusted)
+        let address = resolver.resolve(peer: "10.0.0.2", headers: headers(["X-Forwarded-For: " + line]))
+        #expect(address.ip == "203.0.113.9")
+        #expect(address.verified)
+        #expect(address.chain == ["203.0.113.9"] + hops)
     }
 
     @Test func isTrustedPerConnection() {

@@ -15,6 +15,32 @@ import Testing
     static let header = "version: 1\nrules:\n"
     static let ok = "  - {id: ok, description: d., activity: a, match: {methods: [GET], path: /ok}}\n"
 
+    /// The snippet shows the line the location names, whatever the file's line endings: YAML
+    /// counts a lone CR, CRLF and LS as line breaks, as LF.
+    @Test(arguments: ["\n", "\r\n", "\r", "\u{2028}"])
+    func snippetFollowsTheLineEndings(_ newline: String) throws {
+        let yaml = ["version: 1", "rules:", "  - {id: r, description: d., activity: a, match: {methods: [GETT], path: /x}}", ""].joined(separator: newline)
+        do {
+            _ = try RuleSet(yaml: yaml, file: "r.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.line == 3)
+            #expect(error.snippet == "    - {id: r, description: d., activity: a, match: {methods: [GETT], path: /x}}\n  " + String(repeating: " ", count: error.column - 1) + "^")
+        }
+    }
+
+    /// Found by fuzz-rules-file: a syntax error after lone CRs is located on a line YAML counts.
+    @Test func aSyntaxErrorAfterLoneCarriageReturnsHasItsLine() throws {
+        let yaml = "version: 1\nrules:\n  - {id: r\n " + String(repeating: "\r", count: 60) + "  [\n"
+        do {
+            _ = try RuleSet(yaml: yaml, file: "r.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.line > 0)
+            #expect(error.snippet != nil, "\(error)")
+        }
+    }
+
     static let cases: [Case] = [
         .init(name: "yaml syntax", yaml: "version: 1\nrules: [\n", code: "yaml-syntax", line: 3, column: 1),
         .init(name: "missing version", yaml: "rules: []\n", code: "missing-version", line: 1, column: 1),

@@ -3,11 +3,22 @@ import Testing
 @testable import ActivityRules
 
 @Suite struct CheckerTests {
-    @Test func cleanFileExitsZero() {
+    @Test func shippedFileExitsZeroWithItsDisabledExample() {
         let output = RuleChecker.check(files: [defaultRulesPath])
         #expect(output.exitCode == 0)
         #expect(output.text.contains("reports-app.yaml: 12 rules, hash "))
-        #expect(output.text.hasSuffix("0 errors, 0 warnings\n"))
+        #expect(output.text.contains("warning[disabled-rule]: The rule `report-view` is disabled"))
+        #expect(output.text.hasSuffix("0 errors, 1 warning\n"))
+    }
+
+    /// The shipped rules record what the middleware they replace recorded: mutations and the
+    /// download GET, never a plain GET of a report.
+    @Test func shippedRulesRecordNoReportView() throws {
+        let ruleSet = try RuleSet.load(path: defaultRulesPath)
+        let view = try #require(ruleSet.rules.first { $0.id == "report-view" })
+        #expect(!view.enabled)
+        #expect(ruleSet.match(method: "GET", target: "/api/v1/reports/42/") == nil)
+        #expect(ruleSet.match(method: "GET", target: "/api/v1/reports/42/download/")?.ruleID == "report-download")
     }
 
     @Test func errorsPrintLocationCodeSnippetAndExitOne() {
@@ -22,7 +33,7 @@ import Testing
         #expect(lines.contains("    - {id: r, description: d., activity: a, match: {methods: [GETT], path: /x}}"))
         #expect(lines.contains("  " + String(repeating: " ", count: 60) + "^"))
         #expect(lines.contains("\(directory)/missing.yaml:0:0: error[unreadable]: Cannot read the rules file; check the path."))
-        #expect(lines.last == "2 errors, 0 warnings")
+        #expect(lines.last == "2 errors, 1 warning")  // the shipped file's disabled `report-view`
     }
 
     static let warningsYAML = """
@@ -186,6 +197,27 @@ import Testing
         #expect(object["rule_id"] is NSNull)
         #expect(object["description"] is NSNull)
         #expect(object["metadata"] as? [String: String] == [:])
+    }
+
+    /// `rules explain --trusted-proxy … --header 'X-Forwarded-For: …'` gives nginx 1.22's
+    /// `$remote_addr` (`real_ip_recursive on`) in the cases where it used to differ.
+    @Test(arguments: [
+        (["10.0.0.0/8"], "10.0.0.2", "198.51.100.23 10.0.0.2", "198.51.100.23"),
+        (["10.0.0.0/8"], "10.0.0.2", "203.0.113.9, 198.51.100.23:0", "10.0.0.2"),
+        (["10.0.0.0/8"], "10.0.0.2", "198.51.100.23:65536", "10.0.0.2"),
+        (["10.0.0.0/8"], "10.0.0.2", "[2001:db8::1]", "10.0.0.2"),
+        (["::ffff:0:0/96"], "::ffff:10.0.0.2", "203.0.113.9", "10.0.0.2"),
+        (["::/0"], "::ffff:10.0.0.2", "203.0.113.9", "10.0.0.2"),
+        (["::/0"], "2001:db8::5", "203.0.113.9, 198.51.100.7", "198.51.100.7"),
+    ])
+    func explainFollowsNginx(_ trusted: [String], _ peer: String, _ forwardedFor: String, _ clientIP: String) throws {
+        let output = RuleExplainer.run(
+            configuration: TrackingConfiguration(), rulesFile: defaultRulesPath, trustedProxies: trusted,
+            method: "POST", target: "/api/v1/reports/", peer: peer, headers: ["X-Forwarded-For: \(forwardedFor)"], status: 201, format: .json
+        )
+        #expect(output.exitCode == 0, "\(output.text)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output.text.utf8)) as? [String: Any])
+        #expect(object["client_ip"] as? String == clientIP)
     }
 
     @Test(arguments: [

@@ -21,6 +21,22 @@ import Testing
         }
     }
 
+    /// Overflow is an error sentence, never a trap.
+    @Test(arguments: ["99999999999999999h", "106752d", "9223372037s", "9223372036854775808ns", String(repeating: "9", count: 400) + "s", "99999999999999999999"])
+    func rejectsDurationsTooLongForInt64(_ text: String) {
+        do {
+            let duration = try ConfigDuration(parsing: text)
+            Issue.record("parsed \(text) as \(duration)")
+        } catch {
+            #expect(error.description == "\"\(text)\" is not a duration of at most 106751d (about 292 years, the most nanoseconds an Int64 holds)")
+        }
+    }
+
+    @Test func theLongestDurationParses() throws {
+        #expect(try ConfigDuration(parsing: "106751d").description == "106751d")
+        #expect(try ConfigDuration(parsing: "9223372036854775000ns").nanoseconds == 9_223_372_036_854_774_784)
+    }
+
     @Test(arguments: [("1500ms", "1500ms"), ("2m", "2m"), ("120s", "2m"), ("0.5s", "500ms"), ("0", "0s")])
     func printsTheShortestExactForm(_ text: String, _ printed: String) throws {
         #expect(try ConfigDuration(parsing: text).description == printed)
@@ -41,6 +57,21 @@ import Testing
         #expect(throws: ConfigValueError.self) { try ByteSize(parsing: text) }
     }
 
+    /// Overflow is an error sentence, never a trap.
+    @Test(arguments: ["9999999999999GiB", "8589934592GiB", "99999999999999999999", "9223372036854775808b", String(repeating: "9", count: 400) + "KiB"])
+    func rejectsSizesTooLargeForInt64(_ text: String) {
+        do {
+            let size = try ByteSize(parsing: text)
+            Issue.record("parsed \(text) as \(size)")
+        } catch {
+            #expect(error.description == "\"\(text)\" is not a size of at most 8589934591GiB (the most bytes an Int64 holds)")
+        }
+    }
+
+    @Test func theLargestSizeParses() throws {
+        #expect(try ByteSize(parsing: "8589934591GiB").description == "8589934591GiB")
+    }
+
     @Test(arguments: [(32_768, "32KiB"), (1_048_576, "1MiB"), (1_000, "1000")])
     func printsBinaryUnitsWhenExact(_ bytes: Int, _ printed: String) {
         #expect(ByteSize(bytes: bytes).description == printed)
@@ -57,7 +88,7 @@ import Testing
         #expect(value.description == text)
     }
 
-    @Test(arguments: ["8080", "::1:80", "host:", "host:70000", ":80", "[::1:80"])
+    @Test(arguments: ["8080", "::1:80", "host:", "host:70000", ":80", "[::1:80", "host:+80", "host:-0", "host:99999999999999999999999", "host: 80"])
     func rejects(_ text: String) {
         #expect(throws: ConfigValueError.self) { try HostPort(parsing: text) }
     }

@@ -10,24 +10,29 @@ import Yams
 struct ConfigurationLoader<Configuration: Codable> {
     /// Loads `path` (nil: defaults only), then applies `overrides` in order.
     func load(path: String?, overrides: [ConfigurationOverride]) throws(ConfigurationError) -> Configuration {
+        guard let path else { return try load(yaml: nil, fileName: nil, overrides: overrides) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: path, keyPath: "", message: "cannot read the configuration file (\(error.localizedDescription))")
+        }
+        return try load(yaml: text, fileName: path, overrides: overrides)
+    }
+
+    /// Loads the YAML text of the file `fileName` (nil: defaults only), then applies `overrides`.
+    /// Never traps on any text: the result is a configuration or an error with its location.
+    func load(yaml text: String?, fileName: String?, overrides: [ConfigurationOverride] = []) throws(ConfigurationError) -> Configuration {
         var root: Node = .mapping(.init([]))
-        var fileName: String?
-        if let path {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ConfigurationError(source: path, keyPath: "", message: "cannot read the configuration file (\(error.localizedDescription))")
-            }
+        if let text {
             do {
                 if let node = try Yams.compose(yaml: text) { root = node }
             } catch {
-                throw ConfigurationError(source: path, keyPath: "", message: "is not valid YAML: \(error)")
+                throw ConfigurationError(source: fileName, keyPath: "", message: "is not valid YAML: \(error)")
             }
             guard root.mapping != nil else {
-                throw ConfigurationError(source: path, keyPath: "", message: "the configuration must be a mapping of keys to values")
+                throw ConfigurationError(source: fileName, keyPath: "", message: "the configuration must be a mapping of keys to values")
             }
-            fileName = path
         }
         var sources: [String: String] = [:]
         for override in overrides {
