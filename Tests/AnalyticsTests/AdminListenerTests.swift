@@ -72,11 +72,16 @@ import Musl
         }
         var configuration = IngestConfiguration()
         configuration.database.url = Secret(conninfo)
-        configuration.database.connectTimeout = .seconds(5)
+        // Generous: on a loaded machine a local connection attempt can outlast a few seconds, and a
+        // timed-out attempt shows "connection timed out" instead of the class under test.
+        configuration.database.connectTimeout = .seconds(30)
         configuration.spool.dir = FileManager.default.temporaryDirectory.appendingPathComponent("admin-status-\(UUID().uuidString)").path
         let writer = ActivityWriter(configuration: configuration, logger: testLogger)
         try await whileRunning(writer) {
-            try await eventually("unreachable") { writer.status().state.hasPrefix("spooling") }
+            try await eventually(timeout: .seconds(90), "a classified failure") {
+                let state = writer.status().state
+                return state.hasPrefix("spooling") && !state.hasSuffix("(connection timed out)")
+            }
             let admin = AdminServer(
                 listen: HostPort(host: "127.0.0.1", port: 0), registry: PrometheusCollectorRegistry(),
                 probe: UpstreamProbe(address: try SocketAddress(ipAddress: "127.0.0.1", port: 1), group: MultiThreadedEventLoopGroup.singleton),
