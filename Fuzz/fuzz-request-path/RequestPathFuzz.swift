@@ -151,7 +151,9 @@ struct RequestPathExchange {
         }
         clientSide.check(client)
         released.upstreams = upstreams.map { Released.Weak(value: $0.channel) }
-        for upstream in upstreams { _ = try? upstream.channel.finish(acceptAlreadyClosed: true) }
+        // The checking decoders are channels too: unclosed, each would keep itself alive.
+        clientSide.finish()
+        for upstream in upstreams { upstream.finish() }
         _ = try? client.finish(acceptAlreadyClosed: true)
         loop.run()
         try? loop.syncShutdownGracefully()
@@ -185,6 +187,10 @@ final class ClientSide {
         }
     }
 
+    func finish() {
+        _ = try? decoder.finish(acceptAlreadyClosed: true)
+    }
+
     func check(_ client: EmbeddedChannel) {
         while let data = try? client.readOutbound(as: IOData.self) {
             guard !tunnelled, case .byteBuffer(let buffer) = data else { continue }
@@ -210,6 +216,11 @@ final class UpstreamSide {
 
     init(channel: EmbeddedChannel) {
         self.channel = channel
+    }
+
+    func finish() {
+        _ = try? channel.finish(acceptAlreadyClosed: true)
+        _ = try? decoder.finish(acceptAlreadyClosed: true)
     }
 
     /// Returns whether anything arrived.
