@@ -3,20 +3,21 @@ import PackageDescription
 import Foundation
 
 /// Fuzz builds (`make fuzz`, `scripts/fuzz.sh`) set `TRACKINGPROXY_FUZZ=1`: the package then adds one
-/// libFuzzer executable per entry of `fuzzTargets` (sources in `Fuzz/<name>/`) and builds the
-/// `TrackingProxy` module as a library, so those executables can link the proxy's own code.
+/// libFuzzer executable per entry of `fuzzTargets` (sources in `Fuzz/<name>/`).
 let fuzzing = ProcessInfo.processInfo.environment["TRACKINGPROXY_FUZZ"] == "1"
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// What the writer's command-line tools (`ingest-bench`, `ingest-load`) link.
-let ingestToolDependencies: [Target.Dependency] = [
-    "Ingest",
-    "ConfigValues",
-    .product(name: "Logging", package: "swift-log"),
-    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+/// Benchmark executables (`Benchmarks/`) join the package only when asked for, as Hummingbird does,
+/// so that `swift build` and `swift test` do not compile them: `TRACKINGPROXY_BENCHMARKS=1` (the
+/// `bench/` scripts set it).
+let benchmarks = ProcessInfo.processInfo.environment["TRACKINGPROXY_BENCHMARKS"] == "1"
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
 ]
 
 let package = Package(
@@ -25,7 +26,8 @@ let package = Package(
     products: [
         .library(name: "ActivityRules", targets: ["ActivityRules"]),
         .library(name: "Ingest", targets: ["Ingest"]),
-    ] + (fuzzing ? [] : [.executable(name: "trackingproxy", targets: ["TrackingProxy"])]),
+        .executable(name: "trackingproxy", targets: ["TrackingProxy"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
@@ -44,101 +46,112 @@ let package = Package(
         // Rules, matching, client IP and identity. Imports no NIO, HTTP server or PostgreSQL.
         .target(
             name: "ActivityRules",
-            dependencies: [
-                "ConfigValues",
-                .product(name: "Yams", package: "Yams"),
-            ],
-            // Run-time exclusivity checks cost ~2% of the proxy's CPU per request in our own code
-            // (measured with perf). Debug builds, which run the tests, keep them; release builds rely
-            // on them having passed there. scripts/release-build.sh turns them off in the
-            // dependencies too (another ~6%).
-            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            dependencies: ["ConfigValues", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
         ),
+        // JSON text written by hand, fast, for the activity record's metadata and the analytics API.
+        .target(name: "JSONWriting", swiftSettings: swiftSettings),
         // libpq, the PostgreSQL client library, from Debian's libpq-dev.
-        .systemLibrary(
-            name: "CLibPQ",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // The PostgreSQL layer shared by the writer and the analytics side: the libpq session on its
+        // own thread, the connection, COPY, the schema's migrations and partitions, the one error type.
+        .target(
+            name: "PostgreSQL",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")] + nio,
+            swiftSettings: swiftSettings
         ),
-        // The activity record, the queue, batching, the spool and PostgreSQL. Never sees an HTTP type.
+        // The activity record, the queue, batching, the spool and the writer. Never sees an HTTP type.
         .target(
             name: "Ingest",
             dependencies: [
                 "ConfigValues",
-                "CLibPQ",
+                "PostgreSQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            ] + nio,
             swiftSettings: swiftSettings
         ),
-        // The executable: command line, configuration, the NIO proxy data path and the admin listener.
-        trackingProxyTarget(
+        // The configuration file: every section's values, the root both processes read, and the one
+        // loader (YAML, environment, flags; unknown keys are errors). Values only, no services.
+        .target(
+            name: "DeploymentConfiguration",
+            dependencies: ["ConfigValues", "ActivityRules", "Ingest", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // The analytics service's library: queries, rollups, retention, the HTTP API and dashboard.
+        // Reads what Ingest writes, through the PostgreSQL layer; never linked into the sidecar.
+        .target(
+            name: "Analytics",
+            dependencies: [
+                "ConfigValues",
+                "JSONWriting",
+                "PostgreSQL",
+                "DeploymentConfiguration",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
+        // The sidecar's library: the NIO proxy data path, tracking glue, the admin listener, and the
+        // one function that builds the sidecar's services from a configuration.
+        .target(
+            name: "ProxyCore",
             dependencies: [
                 "ConfigValues",
                 "ActivityRules",
                 "Ingest",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "JSONWriting",
+                "DeploymentConfiguration",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
+        // The executable: the command line and the wiring of the libraries above, nothing else.
+        .executableTarget(
+            name: "TrackingProxy",
+            dependencies: [
+                "ConfigValues",
+                "ActivityRules",
+                "Ingest",
+                "PostgreSQL",
+                "DeploymentConfiguration",
+                "Analytics",
+                "ProxyCore",
+                "JSONWriting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Yams", package: "Yams"),
-            ]
-        ),
-        .testTarget(name: "ConfigValuesTests", dependencies: ["ConfigValues"], swiftSettings: swiftSettings),
-        // Nanoseconds per rule match and per client IP resolution: `swift run -c release rules-bench`.
-        .executableTarget(
-            name: "rules-bench",
-            dependencies: ["ActivityRules"],
-            path: "Sources/RulesBench",
+            ] + nio,
+            // No `unsafeFlags` here or on any library: a package depending on a version of ours
+            // could not use them. Release builds get `-enforce-exclusivity=unchecked` from
+            // scripts/release-build.sh.
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ConfigValuesTests", dependencies: ["ConfigValues"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityRulesTests",
             dependencies: ["ActivityRules", "ConfigValues"],
-            swiftSettings: swiftSettings
-        ),
-        // Rows stored through the writer at a steady rate from a process of its own, for
-        // bench/tracking.sh: what storing costs when tracking is free.
-        .executableTarget(
-            name: "ingest-load",
-            dependencies: ingestToolDependencies,
-            path: "Sources/IngestLoad",
-            swiftSettings: swiftSettings
-        ),
-        // The least a SwiftNIO proxy does per request (HTTP codecs only, or bytes only), measured
-        // next to nginx and trackingproxy by bench/proxy.sh.
-        .executableTarget(
-            name: "proxy-floor-bench",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            path: "Sources/ProxyFloorBench",
-            swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-        ),
-        // Writer rows/s against `psql \copy` (binary) of the same rows: `swift run -c release ingest-bench`.
-        .executableTarget(
-            name: "ingest-bench",
-            dependencies: ingestToolDependencies,
-            path: "Sources/IngestBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IngestTests",
             dependencies: [
                 "Ingest",
+                "PostgreSQL",
                 "ConfigValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -150,74 +163,94 @@ let package = Package(
         .testTarget(
             name: "AnalyticsTests",
             dependencies: [
-                "TrackingProxy",
+                "Analytics",
+                "JSONWriting",
+                "ProxyCore",
                 "Ingest",
+                "PostgreSQL",
+                "DeploymentConfiguration",
                 "ConfigValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            ] + nio,
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TrackingProxyTests",
+            name: "ProxyCoreTests",
             dependencies: [
-                "TrackingProxy",
+                "ProxyCore",
                 "ActivityRules",
                 "Ingest",
+                "DeploymentConfiguration",
                 "ConfigValues",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-            ],
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DeploymentConfigurationTests",
+            dependencies: ["DeploymentConfiguration", "ConfigValues", "ActivityRules", "Ingest"],
+            swiftSettings: swiftSettings
+        ),
+        // The executable's commands and options, parsed as a user types them.
+        .testTarget(
+            name: "TrackingProxyTests",
+            dependencies: ["TrackingProxy", "DeploymentConfiguration", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ],
     swiftLanguageModes: [.v6]
 )
 
-/// The `TrackingProxy` module: an executable, or a library in fuzz builds.
-func trackingProxyTarget(dependencies: [Target.Dependency]) -> Target {
-    if fuzzing {
-        return .target(
-            name: "TrackingProxy",
-            dependencies: dependencies,
-            swiftSettings: swiftSettings + [.define("TRACKINGPROXY_LIBRARY")]
-        )
-    }
-    return .executableTarget(
-        name: "TrackingProxy",
-        dependencies: dependencies,
-        // Run-time exclusivity checks cost ~2% of the proxy's CPU per request in our own code
-        // (measured with perf). Debug builds, which run the tests, keep them; release builds rely
-        // on them having passed there. scripts/release-build.sh turns them off in the
-        // dependencies too (another ~6%).
-        swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-    )
+/// What the writer's command-line tools (`ingest-bench`, `ingest-load`) link.
+let ingestToolDependencies: [Target.Dependency] = [
+    "Ingest",
+    "PostgreSQL",
+    "ConfigValues",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+]
+
+if benchmarks {
+    package.targets += [
+        // Nanoseconds per rule match and per client IP resolution: `rules-bench`.
+        .executableTarget(name: "rules-bench", dependencies: ["ActivityRules"], path: "Benchmarks/RulesBench", swiftSettings: swiftSettings),
+        // Rows stored through the writer at a steady rate from a process of its own, for
+        // bench/tracking.sh: what storing costs when tracking is free.
+        .executableTarget(name: "ingest-load", dependencies: ingestToolDependencies, path: "Benchmarks/IngestLoad", swiftSettings: swiftSettings),
+        // The least a SwiftNIO proxy does per request (HTTP codecs only, or bytes only), measured
+        // next to nginx and trackingproxy by bench/proxy.sh.
+        .executableTarget(
+            name: "proxy-floor-bench",
+            dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Benchmarks/ProxyFloorBench", swiftSettings: swiftSettings),
+        // Writer rows/s against `psql \copy` (binary) of the same rows: `ingest-bench`.
+        .executableTarget(name: "ingest-bench", dependencies: ingestToolDependencies, path: "Benchmarks/IngestBench", swiftSettings: swiftSettings),
+    ]
 }
 
 /// libFuzzer targets: name → what it links. Each is built from `Fuzz/<name>/` only in fuzz builds
 /// (`-sanitize=fuzzer,address`), its seed corpus is `Tests/Fuzz/Corpus/<name>/` and the inputs that
 /// once crashed it are `Tests/Fuzz/Crashes/<name>/`; `make test` replays both, `make fuzz` fuzzes.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-request-path", ["TrackingProxy", "ActivityRules", "Ingest", "ConfigValues",
+    ("fuzz-request-path", ["ProxyCore", "DeploymentConfiguration", "ActivityRules", "Ingest", "ConfigValues",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
-    ("fuzz-analytics-query", ["TrackingProxy", "Ingest", .product(name: "Hummingbird", package: "hummingbird")]),
+    ("fuzz-analytics-query", ["Analytics", "PostgreSQL", "DeploymentConfiguration", .product(name: "Hummingbird", package: "hummingbird")]),
     ("fuzz-spool-segment", ["Ingest"]),
     ("fuzz-forwarded-for", ["ActivityRules"]),
     ("fuzz-jwt", ["ActivityRules"]),
     ("fuzz-description-template", ["ActivityRules"]),
     ("fuzz-rules-file", ["ActivityRules"]),
-    ("fuzz-config-file", ["TrackingProxy", "ActivityRules", "Ingest", "ConfigValues"]),
+    ("fuzz-config-file", ["DeploymentConfiguration", "ActivityRules", "Ingest", "ConfigValues"]),
 ]
 
 if fuzzing {

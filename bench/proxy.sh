@@ -5,7 +5,7 @@
 # (utime+stime from /proc) and trackingproxy/nginx ratios; then moves 1 MB bodies both ways and
 # 200 MB bodies once, and reports trackingproxy's RSS.
 #
-# Scenario 1 also measures two floors (Sources/ProxyFloorBench): the least a SwiftNIO proxy does
+# Scenario 1 also measures two floors (Benchmarks/ProxyFloorBench): the least a SwiftNIO proxy does
 # per request, with NIOHTTP1 codecs on both sides and nothing else ("nio-http-floor"), and a
 # SwiftNIO byte relay without HTTP ("nio-tcp-floor"). They show how much of the gap to nginx is
 # the framework's and how much is trackingproxy's own work.

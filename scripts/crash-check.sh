@@ -16,24 +16,10 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 requests="${1:-300}"
-out="$repo/.build/crash-check"
-rm -rf "$out"
-mkdir -p "$out"
 die() { echo "crash-check: $*" >&2; exit 1; }
 . "$repo/scripts/e2e-common.sh"
+e2e_begin_with_database crash-check crash_check
 
-e2e_use_database
-psql_bin="${TRACKINGPROXY_TEST_PGBIN:+$TRACKINGPROXY_TEST_PGBIN/}psql"
-e2e_debug_binary
-
-pids=()
-locker=""
-cleanup() {
-    for pid in "${pids[@]}" $locker; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-PGOPTIONS="-c client_min_messages=warning" "$psql_bin" -X -q -d postgres -c "DROP DATABASE IF EXISTS crash_check WITH (FORCE)" -c "CREATE DATABASE crash_check" >/dev/null
 read -r app_port proxy_port admin_port < <(e2e_free_ports)
 cat >"$out/config.yaml" <<YAML
 listen: 127.0.0.1:$proxy_port
@@ -60,6 +46,7 @@ start_proxy
 # 1. PostgreSQL stuck: a lock held until this session is terminated.
 "$psql_bin" -X -q -d crash_check -c "BEGIN; LOCK TABLE activity IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);" >/dev/null 2>&1 &
 locker=$!
+pids+=("$locker")
 for _ in $(seq 1 100); do
     held=$("$psql_bin" -X -qtA -d crash_check -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'activity' AND l.mode = 'AccessExclusiveLock' AND l.granted")
     [ "$held" -ge 1 ] && break

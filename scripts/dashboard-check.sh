@@ -3,7 +3,8 @@
 #
 #   scripts/dashboard-check.sh [BASE_URL] [TOKEN]
 #
-# Without arguments it runs the demo app and `trackingproxy serve` (debug build) on the database
+# Without arguments it runs the demo app, `trackingproxy serve` and `trackingproxy analytics serve`
+# (debug build) on the database
 # named by the PG* variables (or .pgdata/env), with a throwaway admin token, sends a few requests
 # through the proxy, and checks the dashboard shows what they became.
 # Writes .build/dashboard-check/{dashboard.png,dashboard.html}. Installs chromium with apt if missing.
@@ -32,17 +33,18 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$
 trap cleanup EXIT
 if [ -z "$base" ]; then
     # End to end: the demo app behind `trackingproxy serve`, a few requests through the proxy, the
-    # rows they become in PostgreSQL, and the dashboard of the admin listener showing them.
+    # rows they become in PostgreSQL, and the dashboard of `trackingproxy analytics serve` showing them.
     [ -n "${PGPORT:-}" ] || [ -f "$repo/.pgdata/env" ] || die "no database: run scripts/pg.sh start, or pass BASE_URL TOKEN of a running server"
     e2e_use_database
     e2e_debug_binary
     read -r app_port proxy_port admin_port < <(e2e_free_ports)
+    read -r analytics_port _ _ < <(e2e_free_ports)
     token="check-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
     cat >"$out/config.yaml" <<YAML
 listen: 127.0.0.1:$proxy_port
 upstream: {url: "http://127.0.0.1:$app_port"}
 admin: {listen: 127.0.0.1:$admin_port}
-analytics: {tokens: [{token: $token, role: admin}]}
+analytics: {listen: 127.0.0.1:$analytics_port, tokens: [{token: $token, role: admin}]}
 tracking:
   rules_file: $repo/rules/reports-app.yaml
   identity: {sources: [{response_header: X-User-Id, strip: true}]}
@@ -51,7 +53,11 @@ YAML
     e2e_start_demo_app "$app_port" "$out/demo-app.log"
     "$bin" serve --config "$out/config.yaml" >"$out/server.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$admin_port/healthz" 2>/dev/null && break; sleep 0.1; done
+    "$bin" analytics serve --config "$out/config.yaml" >"$out/analytics.log" 2>&1 &
+    pids+=($!)
+    for port in "$admin_port" "$analytics_port"; do
+        for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
+    done
     for user in alice bob carol; do
         id=$(curl -fsS -X POST -H "X-Demo-User: $user" -d '{"title":"check"}' "http://127.0.0.1:$proxy_port/api/v1/reports/" |
             python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -64,7 +70,7 @@ YAML
         sleep 0.1
     done
     echo "ok   9 requests through the proxy became $rows rows"
-    base="http://127.0.0.1:$admin_port"
+    base="http://127.0.0.1:$analytics_port"
 fi
 [ -n "$token" ] || die "give the admin TOKEN with BASE_URL"
 

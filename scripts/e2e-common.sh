@@ -28,3 +28,24 @@ e2e_start_demo_app() { # PORT LOG
     for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$1/health/" 2>/dev/null && return; sleep 0.1; done
     die "the demo app did not start (see $2)"
 }
+
+# Begins a check that runs processes on a database of its own: sets `out` (.build/NAME, emptied),
+# `psql_bin`, `bin` (the debug trackingproxy) and `pids` (killed with SIGKILL on exit), and makes
+# a fresh database DATABASE on the cluster.
+e2e_begin_with_database() { # NAME DATABASE
+    out="$repo/.build/$1"
+    rm -rf "$out"
+    mkdir -p "$out"
+    e2e_use_database
+    psql_bin="${TRACKINGPROXY_TEST_PGBIN:+$TRACKINGPROXY_TEST_PGBIN/}psql"
+    e2e_debug_binary
+    pids=()
+    trap e2e_kill_all EXIT
+    PGOPTIONS="-c client_min_messages=warning" "$psql_bin" -X -q -d postgres \
+        -c "DROP DATABASE IF EXISTS $2 WITH (FORCE)" -c "CREATE DATABASE $2" >/dev/null
+}
+
+# Kills every process in `pids` with SIGKILL and reaps it.
+e2e_kill_all() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+}

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `make run`: the proxy on local defaults in front of the demo reports app, recording into a local
-# throwaway PostgreSQL.
+# `make run`: the sidecar on local defaults in front of the demo reports app, recording into a local
+# throwaway PostgreSQL, and the analytics service beside it.
 #   demo app   http://127.0.0.1:8000   (demo/reports_app.py)
-#   proxy      http://127.0.0.1:8080   (call this one)
-#   admin      http://127.0.0.1:9090   (/healthz, /readyz, /metrics, /status)
+#   proxy      http://127.0.0.1:8080   (call this one; `trackingproxy serve`)
+#   admin      http://127.0.0.1:9090   (the sidecar's /healthz, /readyz, /metrics, /status)
+#   analytics  http://127.0.0.1:9100   (`trackingproxy analytics serve`: /dashboard, /api/v1/analytics/…)
 #   database   .pgdata/ (scripts/pg.sh; `. .pgdata/env` then `psql` to look)
+# The analytics service gets a local admin token (made once, kept in .run/analytics-token).
 # Sends a few sample requests, shows the rows they became, then keeps running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,13 @@ wait_for http://127.0.0.1:8000/health/
 pids+=($!)
 wait_for http://127.0.0.1:9090/healthz
 
+[ -s .run/analytics-token ] || python3 -c 'import secrets; print(secrets.token_hex(24))' > .run/analytics-token
+token=$(cat .run/analytics-token)
+TRACKINGPROXY_ANALYTICS__TOKENS="[{token: \"$token\", role: admin}]" \
+  "$BIN" analytics serve --config config/trackingproxy.yaml 2> .run/analytics.log &
+pids+=($!)
+wait_for http://127.0.0.1:9100/healthz
+
 echo "== sample requests through the proxy (http://127.0.0.1:8080)"
 report=$(curl -fsS -X POST -H 'Content-Type: application/json' -H 'X-Demo-User: alice' \
   -d '{"title":"Q3 Advisor"}' http://127.0.0.1:8080/api/v1/reports/)
@@ -55,12 +64,18 @@ echo "== proxy metrics (http://127.0.0.1:9090/metrics)"
 curl -fsS http://127.0.0.1:9090/metrics | grep -E '^trackingproxy_requests_total\{.*\} [1-9]' || true
 echo
 cat <<'EOT'
-The proxy is running. Try:
-  curl -i http://127.0.0.1:8080/api/v1/analytics/dashboard/
+The sidecar and the analytics service are running. Try:
   curl -i -X POST -H 'Content-Type: application/json' -d '{"name":"Contoso"}' http://127.0.0.1:8080/api/v1/clients/
   curl -s http://127.0.0.1:9090/metrics | grep trackingproxy_
   curl -s http://127.0.0.1:9090/status
   . .pgdata/env && psql -c 'SELECT * FROM user_activity ORDER BY "timestamp" DESC LIMIT 5'
-Logs: .run/trackingproxy.log, .run/demo-app.log. Ctrl-C stops everything.
+Logs: .run/trackingproxy.log, .run/analytics.log, .run/demo-app.log. Ctrl-C stops everything.
+EOT
+cat <<EOT
+
+Dashboard: http://127.0.0.1:9100/dashboard
+  sign in with any user name and this password (the local admin token, in .run/analytics-token):
+  $token
+  or: curl -H "Authorization: Bearer $token" http://127.0.0.1:9100/api/v1/analytics/activity-summary/
 EOT
 wait "${pids[1]}"

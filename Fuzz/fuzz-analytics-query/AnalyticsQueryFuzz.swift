@@ -2,8 +2,9 @@ import Foundation
 import FuzzDriver
 import Hummingbird
 
-@testable import Ingest
-@testable import TrackingProxy
+@testable import PostgreSQL
+@testable import Analytics
+@testable import DeploymentConfiguration
 
 /// Query strings through the analytics routes' own parsers (`QueryParameters` as Hummingbird
 /// decodes them, then `UserActivityQuery`, `SummaryQuery` or `DashboardQuery`), and the value

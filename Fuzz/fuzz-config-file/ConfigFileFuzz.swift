@@ -1,5 +1,5 @@
 import FuzzDriver
-@testable import TrackingProxy
+@testable import DeploymentConfiguration
 
 /// Input: the YAML text of the proxy's configuration file.
 /// Invariants: nothing traps; the result is a configuration or a `ConfigurationError` with a

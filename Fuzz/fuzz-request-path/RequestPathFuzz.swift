@@ -7,7 +7,8 @@ import NIOEmbedded
 import NIOHTTP1
 
 @testable import Ingest
-@testable import TrackingProxy
+@testable import ProxyCore
+@testable import DeploymentConfiguration
 
 /// Client bytes through the proxy's own client pipeline (timeouts, HTTP codec, validation, header
 /// rewriting, framing, target normalisation, rule matching, tracking) on `EmbeddedChannel`s, with
@@ -19,7 +20,7 @@ import NIOHTTP1
 ///   exactly one `Host` and one `X-Forwarded-For`, no field name with an underscore, and, from an
 ///   untrusted peer, `X-Forwarded-For` is the peer's address alone;
 /// - whatever reaches the client re-parses with NIOHTTP1's response decoder (until a 101);
-/// - every activity record the tracker hands on validates or is refused with an `IngestError`, and
+/// - every activity record the tracker hands on validates or is refused with an `StorageError`, and
 ///   a valid one encodes as a COPY row.
 ///
 /// The first input byte picks the peer (bit 0: a trusted proxy or not); the rest is what the client sends.

@@ -1,4 +1,5 @@
 import Foundation
+import PostgreSQL
 
 extension ActivityRecord {
     /// The largest record accepted, counting every text field: bigger records are refused so that
@@ -20,10 +21,10 @@ extension ActivityRecord {
     /// literal becomes `nil` (an IPv6 zone such as `%eth0` is dropped); `\u0000` escapes in
     /// metadata are removed; a `user_id` over `maximumIndexedTextBytes` is cut to at most that many
     /// bytes, on a character (Unicode scalar) boundary, so it stays valid UTF-8. Refused with
-    /// `IngestError.Code.invalidRecord`: a status outside smallint's range, metadata that is not a
+    /// `StorageError.Code.invalidRecord`: a status outside smallint's range, metadata that is not a
     /// JSON object, a date outside 1970...9999, text over `maximumTextBytes`, an `activity_type`
     /// (it comes from the rules, not the request) over `maximumIndexedTextBytes`.
-    public consuming func validated() throws(IngestError) -> ActivityRecord {
+    public consuming func validated() throws(StorageError) -> ActivityRecord {
         guard (-32768...32767).contains(status) else {
             throw .invalidRecord("status \(status) is outside -32768...32767 (smallint)")
         }
@@ -107,7 +108,7 @@ extension ActivityRecord {
         repair(&peerAddress, "peer_address")
     }
 
-    private mutating func repairMetadata(noting repairs: [String]) throws(IngestError) {
+    private mutating func repairMetadata(noting repairs: [String]) throws(StorageError) {
         let syntax = JSONSyntax.check(metadataJSON)
         guard syntax.isObject else {
             throw .invalidRecord("metadata is not a JSON object")

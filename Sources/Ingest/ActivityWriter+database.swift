@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgreSQL
 
 extension ActivityWriter {
     /// A live connection and its batch writer.
@@ -92,7 +93,7 @@ extension ActivityWriter {
                 }
                 await current.connection.close()
                 live = nil
-                if let error = error as? IngestError, error.code == .statement { migrated = !configuration.database.migrateOnStart }
+                if let error = error as? StorageError, error.code == .statement { migrated = !configuration.database.migrateOnStart }
                 let delay = backoff.nextDelay(using: &random)
                 nextAttempt = ContinuousClock.now + delay
                 markUnreachable(error, delay: delay, log: &failureLog)
@@ -185,8 +186,8 @@ extension ActivityWriter {
     }
 
     /// The failure's class and SQLSTATE for `/status`, never its text (hosts, users): see
-    /// `IngestError.statusSummary`. The log line beside it keeps the whole error.
+    /// `StorageError.statusSummary`. The log line beside it keeps the whole error.
     static func reason(_ error: any Error) -> String {
-        (error as? IngestError)?.statusSummary ?? "connection failed"
+        (error as? StorageError)?.statusSummary ?? "connection failed"
     }
 }

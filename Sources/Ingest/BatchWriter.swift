@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PostgreSQL
 
 /// Writes batches of records on one connection: binary `COPY` into a temporary staging table,
 /// then `INSERT INTO activity SELECT ... ON CONFLICT DO NOTHING` in the same transaction, so that
@@ -24,7 +25,7 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     /// Sets up the session: `synchronous_commit`, the staging table, the partitions ahead.
-    func prepare(_ session: PostgresSession) throws(IngestError) {
+    func prepare(_ session: PostgresSession) throws(StorageError) {
         try session.execute("SET synchronous_commit = \(synchronousCommit.rawValue)", operation: "prepare session")
         try session.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS \(Self.stagingTable) (LIKE activity INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
@@ -36,9 +37,9 @@ final class BatchWriter: @unchecked Sendable {
     /// Writes `records`; `durable` forces `synchronous_commit = on` for this batch (spool replay:
     /// a segment is deleted only after its rows are on disk).
     ///
-    /// - Throws: `IngestError` for anything but refused data (connection lost, schema missing);
+    /// - Throws: `StorageError` for anything but refused data (connection lost, schema missing);
     ///   the caller keeps the records and retries later.
-    func write(_ records: [ActivityRecord], durable: Bool, direct: Bool = false, session: PostgresSession) throws(IngestError) -> BatchOutcome {
+    func write(_ records: [ActivityRecord], durable: Bool, direct: Bool = false, session: PostgresSession) throws(StorageError) -> BatchOutcome {
         guard !records.isEmpty else { return BatchOutcome() }
         try partitions.ensure(Set(records.map { MonthPartition(containing: $0.occurredAt) }), session: session)
         var outcome = BatchOutcome()
@@ -46,13 +47,13 @@ final class BatchWriter: @unchecked Sendable {
         return outcome
     }
 
-    private func writeSplitting(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession, outcome: inout BatchOutcome) throws(IngestError) {
+    private func writeSplitting(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession, outcome: inout BatchOutcome) throws(StorageError) {
         do {
             outcome.written += try writeOnce(records, durable: durable, direct: direct, session: session)
         } catch where direct && error.sqlState == Self.uniqueViolation {
             // Some rows are stored already: go through the staging table, which skips them.
             try writeSplitting(records, durable: durable, direct: false, session: session, outcome: &outcome)
-        } catch where error.sqlState == IngestError.noPartitionSQLState {
+        } catch where error.sqlState == StorageError.noPartitionSQLState {
             // A partition was dropped behind our back: create it again and retry once.
             partitions.forget()
             try partitions.ensure(Set(records.map { MonthPartition(containing: $0.occurredAt) }), session: session)
@@ -76,7 +77,7 @@ final class BatchWriter: @unchecked Sendable {
     static let uniqueViolation = "23505"
 
     /// Writes `records` in one transaction; returns how many rows were added.
-    private func writeOnce(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession) throws(IngestError) -> Int {
+    private func writeOnce(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession) throws(StorageError) -> Int {
         // Encoded while it is sent: the server works on the first rows meanwhile.
         let encode = { (stream: inout CopyInStream) in
             BinaryCopyFormat.writeHeader(into: &stream.buffer)
@@ -119,7 +120,7 @@ final class BatchWriter: @unchecked Sendable {
     /// Stores a refused record in `activity_dead_letter` as JSON text with the error. Returns
     /// false when PostgreSQL refused that too (the record is then lost, and counted); throws when
     /// the connection broke (the caller keeps the batch).
-    private func deadLetter(_ record: ActivityRecord, error: IngestError, session: PostgresSession) throws(IngestError) -> Bool {
+    private func deadLetter(_ record: ActivityRecord, error: StorageError, session: PostgresSession) throws(StorageError) -> Bool {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]

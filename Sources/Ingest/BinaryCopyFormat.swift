@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PostgreSQL
 
 /// PostgreSQL's binary `COPY` format for `activity` rows: the file header, one tuple per record,
 /// the trailer (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4).

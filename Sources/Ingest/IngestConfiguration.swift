@@ -1,4 +1,5 @@
 import ConfigValues
+import PostgreSQL
 
 /// The `ingest` part of the configuration file: PostgreSQL, the in-memory queue, batching, retries,
 /// the disk spool and shutdown.
@@ -26,7 +27,7 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
 
     /// Checks the values Codable cannot: every problem, with its key path under `ingest`.
     /// Call it after decoding; `ActivityWriter.init` requires a valid configuration.
-    public func validate() throws(IngestError) {
+    public func validate() throws(StorageError) {
         var problems: [String] = []
         if queue.capacity < 1 { problems.append("queue.capacity is \(queue.capacity); it must be at least 1") }
         if batch.size < 1 { problems.append("batch.size is \(batch.size); it must be at least 1") }
@@ -42,7 +43,7 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
             problems.append("batch.max_age (\(batch.maxAge)) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
         }
         guard problems.isEmpty else {
-            throw IngestError(
+            throw StorageError(
                 code: .configuration, operation: "read configuration", message: problems.joined(separator: "; "),
                 advice: "Fix these keys in the ingest section of the configuration file."
             )

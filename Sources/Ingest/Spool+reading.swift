@@ -16,26 +16,26 @@ extension Spool {
 
     /// Creates the directory when missing and takes its exclusive `flock`; returns the locked
     /// descriptor (released when closed, or when the process dies).
-    static func lockDirectory(_ directory: URL) throws(IngestError) -> Int32 {
+    static func lockDirectory(_ directory: URL) throws(StorageError) -> Int32 {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw IngestError(
+            throw StorageError(
                 code: .spool, operation: "open spool", message: "\(directory.path): \(error.localizedDescription)",
                 advice: "Set spool.dir to a directory this process can create and write."
             )
         }
         guard access(directory.path, W_OK | X_OK) == 0 else {
-            throw IngestError.spool("open spool", path: directory.path, errno: errno)
+            throw StorageError.spool("open spool", path: directory.path, errno: errno)
         }
         let descriptor = Glibc.open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw IngestError.spool("open spool", path: directory.path, errno: errno) }
+        guard descriptor >= 0 else { throw StorageError.spool("open spool", path: directory.path, errno: errno) }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
             Glibc.close(descriptor)
-            guard code == EWOULDBLOCK else { throw IngestError.spool("lock spool", path: directory.path, errno: code) }
-            throw IngestError(
+            guard code == EWOULDBLOCK else { throw StorageError.spool("lock spool", path: directory.path, errno: code) }
+            throw StorageError(
                 code: .spool, operation: "lock spool",
                 message: "\(directory.path) is in use by another trackingproxy process (it holds the directory's lock)",
                 advice: "Give each process its own spool.dir; two processes appending to and replaying one spool would store records twice or lose them."
@@ -127,4 +127,5 @@ extension Spool {
 
 #if canImport(Glibc)
 import Glibc
+import PostgreSQL
 #endif

@@ -95,7 +95,7 @@ final class Spool: @unchecked Sendable {
     /// records are counted, damaged files renamed aside and their losses counted, empty segments
     /// deleted. Never fails on a damaged file.
     ///
-    /// - Throws: `IngestError` (`.spool`) when the directory cannot be used, or another process
+    /// - Throws: `StorageError` (`.spool`) when the directory cannot be used, or another process
     ///   (or another open spool) holds it.
     static func open(_ configuration: SpoolConfiguration, logger: Logger, fileOperations: FileOperations = .system) async throws -> Spool {
         let appendThread = NIOThreadPool(numberOfThreads: 1)

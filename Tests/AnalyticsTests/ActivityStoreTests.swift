@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 
 @Suite struct ActivityListTests {
     static func ids(_ filter: ActivityFilter, limit: Int = 100, offset: Int = 0) async throws -> (total: Int, ids: [Int]) {
@@ -157,7 +159,7 @@ import Testing
 
     @Test func tooManyBuckets() async throws {
         let filter = try ActivityFilter(from: hoursAgo(24 * 500), to: referenceNow)
-        await #expect(throws: IngestError.self) {
+        await #expect(throws: StorageError.self) {
             try await withSeededStore { try await $0.summary(filter, groupBy: .hour, now: referenceNow) }
         }
     }

@@ -1,9 +1,12 @@
-@testable import TrackingProxy
+@testable import ProxyCore
+@testable import DeploymentConfiguration
 import ConfigValues
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 import NIOCore
 import NIOPosix
 import Prometheus
@@ -104,7 +107,7 @@ import Musl
 
     /// `/status` shows a class and the SQLSTATE, never libpq's text (hosts, ports, users, databases).
     @Test(arguments: [
-        ("connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user \"tracker\"", IngestError.Code.connection, nil as String?, "authentication failed (SQLSTATE 28P01)"),
+        ("connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user \"tracker\"", StorageError.Code.connection, nil as String?, "authentication failed (SQLSTATE 28P01)"),
         ("connection to server at \"10.0.0.5\", port 5432 failed: FATAL:  no pg_hba.conf entry for host \"10.0.0.9\", user \"tracker\", database \"reports\"", .connection, nil, "authentication failed (SQLSTATE 28000)"),
         ("connection to server at \"10.0.0.5\", port 5432 failed: FATAL:  database \"reports\" does not exist", .connection, nil, "database does not exist (SQLSTATE 3D000)"),
         ("connection to server at \"10.0.0.5\", port 5432 failed: Connection refused\n\tIs the server running on that host?", .connection, nil, "connection refused"),
@@ -117,9 +120,9 @@ import Musl
         ("value too long", .statement, "22001", "statement failed (SQLSTATE 22001)"),
         ("something else at db.internal", .statement, "bad sqlstate with text", "statement failed"),
         ("anything", .connection, nil, "connection failed"),
-    ] as [(String, IngestError.Code, String?, String)])
-    func statusSummaries(message: String, code: IngestError.Code, sqlState: String?, summary: String) {
-        let error = IngestError(code: code, operation: "connect", sqlState: sqlState, message: message, advice: "-")
+    ] as [(String, StorageError.Code, String?, String)])
+    func statusSummaries(message: String, code: StorageError.Code, sqlState: String?, summary: String) {
+        let error = StorageError(code: code, operation: "connect", sqlState: sqlState, message: message, advice: "-")
         #expect(error.statusSummary == summary)
     }
 
@@ -152,16 +155,17 @@ func withAdminServer(idleTimeout: Duration, maxConnections: Int, _ body: @Sendab
         listen: HostPort(host: "127.0.0.1", port: 0), idleTimeout: idleTimeout, maxConnections: maxConnections,
         registry: PrometheusCollectorRegistry(),
         probe: UpstreamProbe(address: try SocketAddress(ipAddress: "127.0.0.1", port: 1), group: MultiThreadedEventLoopGroup.singleton),
-        logger: testLogger
-    ) {
-        AdminStatus(uptimeSeconds: 0, proxy: .init(openConnections: 0, upstream: "-"), rules: .init(file: "-", hash: "-", count: 0),
-                    ingest: IngestStatus(state: "stopped", databaseReachable: false, queueDepth: 0, spoolBytes: 0, spoolRecords: 0,
-                                         lastWrite: nil, rowsWritten: 0, dropped: 0, deadLettered: 0))
-    }
-    let application = admin.makeApplication { channel in
-        portContinuation.yield(channel.localAddress?.port ?? 0)
-        portContinuation.finish()
-    }
+        logger: testLogger,
+        status: {
+            AdminStatus(uptimeSeconds: 0, proxy: .init(openConnections: 0, upstream: "-"), rules: .init(file: "-", hash: "-", count: 0),
+                        ingest: IngestStatus(state: "stopped", databaseReachable: false, queueDepth: 0, spoolBytes: 0, spoolRecords: 0,
+                                             lastWrite: nil, rowsWritten: 0, dropped: 0, deadLettered: 0))
+        },
+        onListening: { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        })
+    let application = admin.makeApplication()
     try await whileRunning(application) {
         var port = 0
         for await value in portStream { port = value }

@@ -1,10 +1,13 @@
-@testable import TrackingProxy
+@testable import ProxyCore
+@testable import DeploymentConfiguration
 import ConfigValues
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 
 enum Tokens {
     static let admin = "admin-token-0123456789"

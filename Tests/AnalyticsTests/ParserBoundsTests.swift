@@ -1,7 +1,10 @@
-@testable import TrackingProxy
+@testable import ProxyCore
+@testable import DeploymentConfiguration
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 
 /// Issue 9: the analytics parsers, table-driven at their boundaries. Every outside value becomes
 /// a bounded value or an input error naming what is allowed; none traps.
@@ -29,7 +32,7 @@ import Testing
         #expect {
             _ = try WholeNumber.parse(text, in: 0...100)
         } throws: { error in
-            let message = (error as? IngestError)?.message ?? ""
+            let message = (error as? StorageError)?.message ?? ""
             return message.contains(words) && message.contains("0 to 100") && message.count < 200
         }
     }
@@ -52,7 +55,7 @@ import Testing
 
     @Test(arguments: [(Int.max, 0), (Int.min, 0), (25, Int.max), (25, Int.min), (25, PageRequest.maxOffset + 1)] as [(Int, Int)])
     func pageInitialiserRefusesWhatTheTextsWould(limit: Int, offset: Int) {
-        #expect(throws: IngestError.self) { try PageRequest(limit: limit, offset: offset) }
+        #expect(throws: StorageError.self) { try PageRequest(limit: limit, offset: offset) }
     }
 
     /// The deepest page: `offset + limit` is past `maxOffset`, so there is no next link, and the
@@ -83,7 +86,7 @@ import Testing
         #expect {
             _ = try TimeBound(parsing: text)
         } throws: { error in
-            let message = (error as? IngestError)?.message ?? ""
+            let message = (error as? StorageError)?.message ?? ""
             return message.contains(words) && message.count < 300
         }
     }
@@ -139,11 +142,11 @@ import Testing
 
     @Test func filterValueLimits() throws {
         _ = try ActivityFilter(userID: String(repeating: "u", count: 1_024), activityTypes: Array(repeating: "t", count: 100))
-        #expect(throws: IngestError.self) { try ActivityFilter(userID: String(repeating: "u", count: 1_025)) }
-        #expect(throws: IngestError.self) { try ActivityFilter(userID: String(repeating: "é", count: 513)) }
-        #expect(throws: IngestError.self) { try ActivityFilter(userID: "alice\u{0}") }
-        #expect(throws: IngestError.self) { try ActivityFilter(activityTypes: Array(repeating: "t", count: 101)) }
-        #expect(throws: IngestError.self) { try ActivityFilter(activityTypes: ["ok", String(repeating: "t", count: 1_025)]) }
+        #expect(throws: StorageError.self) { try ActivityFilter(userID: String(repeating: "u", count: 1_025)) }
+        #expect(throws: StorageError.self) { try ActivityFilter(userID: String(repeating: "é", count: 513)) }
+        #expect(throws: StorageError.self) { try ActivityFilter(userID: "alice\u{0}") }
+        #expect(throws: StorageError.self) { try ActivityFilter(activityTypes: Array(repeating: "t", count: 101)) }
+        #expect(throws: StorageError.self) { try ActivityFilter(activityTypes: ["ok", String(repeating: "t", count: 1_025)]) }
     }
 
     /// A list is cut as soon as it is too long: a million commas never become a million strings.
@@ -160,7 +163,7 @@ import Testing
 
     @Test(arguments: ["-1", "281474976710657", "9223372036854775808", "x", "", "1.5"])
     func rowCountRefusals(text: String) {
-        #expect { try RowCount.parse(text, "test") } throws: { ($0 as? IngestError)?.code == .unexpectedAnswer }
+        #expect { try RowCount.parse(text, "test") } throws: { ($0 as? StorageError)?.code == .unexpectedAnswer }
     }
 
     @Test func sumsSaturate() {
@@ -171,7 +174,7 @@ import Testing
     }
 
     @Test func rowsWithTheWrongShapeAreAnErrorNotATrap() {
-        #expect { try ActivityRow(row: ["only one column"]) } throws: { ($0 as? IngestError)?.code == .unexpectedAnswer }
-        #expect { try ActivityRow(row: []) } throws: { ($0 as? IngestError)?.code == .unexpectedAnswer }
+        #expect { try ActivityRow(row: ["only one column"]) } throws: { ($0 as? StorageError)?.code == .unexpectedAnswer }
+        #expect { try ActivityRow(row: []) } throws: { ($0 as? StorageError)?.code == .unexpectedAnswer }
     }
 }

@@ -2,6 +2,9 @@ import Foundation
 import ConfigValues
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
+@testable import DeploymentConfiguration
 
 @Suite struct PruneTests {
     static func time(_ text: String) -> Date { try! TimeBound(parsing: text).resolve(now: referenceNow, as: .lower) }
@@ -84,14 +87,14 @@ import Testing
         try await holder.execute("SELECT pg_advisory_lock(\(ActivityStore.pruneLockKey))")
         await #expect {
             _ = try await ActivityStore(connection: connection).prune(olderThan: Self.time("2026-02-15T00:00:00Z"), now: referenceNow)
-        } throws: { ($0 as? IngestError)?.code == .busy }
+        } throws: { ($0 as? StorageError)?.code == .busy }
         #expect(try await Self.remaining(connection).count == 7)
     }
 
     @Test func cutoffInTheFutureIsRefused() async throws {
         let connection = try await Self.prepare()
         defer { Task { await connection.close() } }
-        await #expect(throws: IngestError.self) {
+        await #expect(throws: StorageError.self) {
             _ = try await ActivityStore(connection: connection).prune(olderThan: referenceNow.addingTimeInterval(60), now: referenceNow)
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 
 @Suite struct RollupTests {
     static let filters: [ActivityFilter] = [

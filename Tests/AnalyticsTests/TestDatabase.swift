@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 
 /// The test cluster started by `scripts/pg.sh start`, found through the `PG*` variables or, when
 /// they are unset, `<package>/.pgdata/env`. Tests fail (never skip) without it.

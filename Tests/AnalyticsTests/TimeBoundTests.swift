@@ -1,6 +1,9 @@
+import JSONWriting
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
+@testable import Analytics
 
 @Suite struct TimeBoundTests {
     static let now = referenceNow
@@ -35,7 +38,7 @@ import Testing
         #expect {
             _ = try TimeBound(parsing: text)
         } throws: { error in
-            (error as? IngestError)?.isInvalidInput == true && "\(error)".contains("2026-11-20")
+            (error as? StorageError)?.isInvalidInput == true && "\(error)".contains("2026-11-20")
         }
     }
 }
@@ -43,7 +46,7 @@ import Testing
 @Suite struct InputValidationTests {
     @Test(arguments: [(0, 0), (101, 0), (1000, 0), (25, -1)])
     func badPages(limit: Int, offset: Int) {
-        #expect(throws: IngestError.self) { try PageRequest(limit: limit, offset: offset) }
+        #expect(throws: StorageError.self) { try PageRequest(limit: limit, offset: offset) }
     }
 
     @Test func pageEdges() throws {
@@ -59,13 +62,13 @@ import Testing
 
     @Test(arguments: ["192.0.2", "192.0.2.1/33", "2001:db8::/129", "host.example", "192.0.2.1/x", "'; DROP TABLE activity; --"])
     func badAddresses(text: String) {
-        #expect(throws: IngestError.self) { try ActivityFilter(ipAddress: text) }
+        #expect(throws: StorageError.self) { try ActivityFilter(ipAddress: text) }
     }
 
     @Test func startMustPrecedeEnd() {
-        #expect(throws: IngestError.self) { try ActivityFilter(from: referenceNow, to: referenceNow) }
-        #expect(throws: IngestError.self) { try ActivityFilter(userID: "") }
-        #expect(throws: IngestError.self) { try ActivityFilter(activityTypes: ["login", ""]) }
+        #expect(throws: StorageError.self) { try ActivityFilter(from: referenceNow, to: referenceNow) }
+        #expect(throws: StorageError.self) { try ActivityFilter(userID: "") }
+        #expect(throws: StorageError.self) { try ActivityFilter(activityTypes: ["login", ""]) }
     }
 
     @Test(arguments: ["type", "activity_type", "user", "day", "hour"])

@@ -2,6 +2,7 @@ import ConfigValues
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 @Suite struct IngestConfigurationTests {
     @Test func emptyObjectGivesDefaults() throws {
@@ -79,7 +80,7 @@ import Testing
         let both = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"batch": {"size": 100, "max_size": 300}}"#.utf8))
         #expect(both.batch.maxSize == 300)
         let smaller = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"batch": {"size": 100, "max_size": 50}}"#.utf8))
-        #expect(throws: IngestError.self) { try smaller.validate() }
+        #expect(throws: StorageError.self) { try smaller.validate() }
         do {
             try smaller.validate()
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 @Suite struct JSONSyntaxTests {
     @Test(arguments: [

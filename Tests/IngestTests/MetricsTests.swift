@@ -3,6 +3,7 @@ import Metrics
 import MetricsTestKit
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 /// The metrics backend of this test process: bootstrapped once, on first use.
 let testMetrics: TestMetrics = {

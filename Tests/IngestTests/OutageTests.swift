@@ -2,6 +2,7 @@ import ConfigValues
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 extension PostgresTests {
     @Test func spoolIsReplayedByANewWriterOnTheSameDirectory() async throws {

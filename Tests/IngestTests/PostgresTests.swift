@@ -2,6 +2,7 @@ import ConfigValues
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 /// Tests against the real test cluster. Serialized: some stop and restart the server.
 @Suite(.serialized) struct PostgresTests {

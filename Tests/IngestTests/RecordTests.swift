@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 @Suite struct RecordTests {
     @Test func uuidV7HasVersionVariantAndTime() {
@@ -72,7 +73,7 @@ import Testing
             if name == "bad IP is nulled" { #expect(repaired.ipAddress == nil) }
             if name == "IPv6 zone is dropped" { #expect(repaired.peerAddress == "fe80::1") }
         } else {
-            #expect(throws: IngestError.self, "\(name)") { try record.validated() }
+            #expect(throws: StorageError.self, "\(name)") { try record.validated() }
         }
     }
 

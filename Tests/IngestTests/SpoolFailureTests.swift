@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 /// Disk failures under the spool, produced for real where this machine allows it (a directory
 /// replaced by a file, a full tmpfs, a second process's lock), and every one recoverable.
@@ -127,7 +128,7 @@ import Testing
     @Test func aSecondSpoolOnTheSameDirectoryIsRefused() async throws {
         let configuration = configuration()
         let first = try await Spool.open(configuration, logger: testLogger)
-        let error = await #expect(throws: IngestError.self) { try await Spool.open(configuration, logger: testLogger) }
+        let error = await #expect(throws: StorageError.self) { try await Spool.open(configuration, logger: testLogger) }
         #expect(error?.code == .spool)
         #expect(error?.message.contains("in use") == true, "\(String(describing: error))")
         await first.close()

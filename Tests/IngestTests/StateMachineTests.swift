@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 /// A deterministic generator for jitter (SplitMix64).
 struct SeededGenerator: RandomNumberGenerator {

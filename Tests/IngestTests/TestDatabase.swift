@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 /// The test cluster started by `scripts/pg.sh start` (or `make test`), found through the `PG*`
 /// variables or, when they are unset, `<repo>/.pgdata/env`. Tests fail (never skip) without it.

@@ -2,6 +2,7 @@ import ConfigValues
 import Foundation
 import Testing
 @testable import Ingest
+@testable import PostgreSQL
 
 /// The request-path side of the writer, without a database: `record(_:)` never waits.
 @Suite struct WriterTests {

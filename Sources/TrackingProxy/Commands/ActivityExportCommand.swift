@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Ingest
+import Analytics
+import ActivityRules
 
 /// `trackingproxy activity export`: every matching row, streamed, whatever the size.
 struct ActivityExportCommand: AsyncParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Ingest
+import PostgreSQL
+import Analytics
+import ActivityRules
 
 /// The filters shared by `activity list`, `summary` and `export`.
 struct ActivityFilterOptions: ParsableArguments {
@@ -35,7 +38,7 @@ struct ActivityFilterOptions: ParsableArguments {
 func field<Output>(_ flag: String, _ parse: () throws -> Output) throws -> Output {
     do {
         return try parse()
-    } catch let error as IngestError where error.isInvalidInput {
+    } catch let error as StorageError where error.isInvalidInput {
         throw ValidationError("\(flag): \(error.message).")
     }
 }

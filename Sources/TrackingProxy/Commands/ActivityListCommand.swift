@@ -1,6 +1,9 @@
+import JSONWriting
 import ArgumentParser
 import Foundation
 import Ingest
+import Analytics
+import ActivityRules
 
 /// `trackingproxy activity list`: one page of rows, newest first.
 struct ActivityListCommand: AsyncParsableCommand {

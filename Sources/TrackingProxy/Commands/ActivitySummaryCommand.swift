@@ -1,6 +1,9 @@
+import JSONWriting
 import ArgumentParser
 import Foundation
 import Ingest
+import Analytics
+import ActivityRules
 
 /// `trackingproxy activity summary`: counts and shares per group, against the previous period.
 struct ActivitySummaryCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeploymentConfiguration
 
 /// `trackingproxy config …`: configuration tools.
 struct ConfigCommand: ParsableCommand {

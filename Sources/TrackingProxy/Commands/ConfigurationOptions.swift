@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import DeploymentConfiguration
 
 /// Options shared by every command that reads the configuration: the file and the flags that
 /// override it. Precedence (flag > environment > file > default) is applied by
@@ -34,17 +35,17 @@ struct ConfigurationOptions: ParsableArguments {
 
     /// Environment overrides first, then flags, so that flags win.
     func overrides(environment: [String: String] = ProcessInfo.processInfo.environment) -> [ConfigurationOverride] {
-        var result = ConfigurationOverride.fromEnvironment(environment, topLevelKeys: Set(ProxyConfiguration.CodingKeys.allCases.map(\.rawValue)))
-        func flag(_ value: String?, _ name: String, _ path: [String]) {
-            if let value { result.append(ConfigurationOverride(keyPath: path, yaml: value, source: "flag --\(name)")) }
-        }
-        flag(listen, "listen", ["listen"])
-        flag(upstream, "upstream", ["upstream", "url"])
-        flag(adminListen, "admin-listen", ["admin", "listen"])
-        flag(logLevel, "log-level", ["log", "level"])
-        flag(rules, "rules", ["tracking", "rules_file"])
-        flag(databaseURL.map { "\"\($0)\"" }, "database-url", ["ingest", "database", "url"])
-        flag(spoolDir, "spool-dir", ["ingest", "spool", "dir"])
+        var result = Self.overrides(
+            environment: environment,
+            flags: [
+                (listen, "listen", ["listen"]),
+                (upstream, "upstream", ["upstream", "url"]),
+                (adminListen, "admin-listen", ["admin", "listen"]),
+                (logLevel, "log-level", ["log", "level"]),
+                (rules, "rules", ["tracking", "rules_file"]),
+                (databaseURL.map { "\"\($0)\"" }, "database-url", ["ingest", "database", "url"]),
+                (spoolDir, "spool-dir", ["ingest", "spool", "dir"]),
+            ])
         if !trustedProxies.isEmpty {
             let list = "[" + trustedProxies.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
             result.append(ConfigurationOverride(keyPath: ["tracking", "trusted_proxies"], yaml: list, source: "flag --trusted-proxy"))
@@ -56,5 +57,15 @@ struct ConfigurationOptions: ParsableArguments {
     /// (printed as `Error: …`, exit status 1).
     func load() throws(ConfigurationError) -> ProxyConfiguration {
         try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides())
+    }
+
+    /// The `TRACKINGPROXY_*` environment variables, then each flag given (value, flag name, key
+    /// path), in order: the one place every command's precedence is resolved.
+    static func overrides(environment: [String: String], flags: [(value: String?, name: String, keyPath: [String])]) -> [ConfigurationOverride] {
+        var result = ConfigurationOverride.fromEnvironment(environment, topLevelKeys: Set(ProxyConfiguration.CodingKeys.allCases.map(\.rawValue)))
+        for flag in flags {
+            if let value = flag.value { result.append(ConfigurationOverride(keyPath: flag.keyPath, yaml: value, source: "flag --\(flag.name)")) }
+        }
+        return result
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ingest
 import Logging
+import PostgreSQL
 
 /// `trackingproxy db migrate`: creates or upgrades the activity schema.
 ///

@@ -2,6 +2,8 @@ import ArgumentParser
 import ConfigValues
 import Foundation
 import Ingest
+import PostgreSQL
+import Analytics
 
 /// Where the analytics commands find PostgreSQL: `--database-url`, else the `PG*` variables.
 struct DatabaseOptions: ParsableArguments {
@@ -17,13 +19,13 @@ struct DatabaseOptions: ParsableArguments {
 /// Runs `body` with a connection and closes it afterwards; a database failure becomes a
 /// one-sentence error (exit status 1) and an input error a `ValidationError` (exit status 64).
 func withConnection<T>(_ database: DatabaseOptions, _ body: (ActivityStore) async throws -> T) async throws -> T {
-    // A connection failure is an IngestError: ArgumentParser prints its sentence, exit status 1.
+    // A connection failure is an StorageError: ArgumentParser prints its sentence, exit status 1.
     let connection = try await database.connect()
     do {
         let result = try await body(ActivityStore(connection: connection))
         await connection.close()
         return result
-    } catch let error as IngestError where error.isInvalidInput {
+    } catch let error as StorageError where error.isInvalidInput {
         await connection.close()
         throw ValidationError("\(error.message).")
     } catch {

@@ -1,7 +1,10 @@
+import JSONWriting
 import ArgumentParser
 import ConfigValues
 import Foundation
 import Ingest
+import DeploymentConfiguration
+import Analytics
 
 /// `trackingproxy db prune`: retention. Safe from cron and while the sidecar writes.
 struct DatabasePruneCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Analytics
 
 /// How listings and summaries are printed.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {

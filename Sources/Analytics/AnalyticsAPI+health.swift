@@ -1,0 +1,40 @@
+import JSONWriting
+import Foundation
+import Hummingbird
+
+extension AnalyticsAPI {
+    /// `GET /api/v1/analytics/system-health/` (admin tokens only).
+    ///
+    /// Always 200 for an admin: when the database cannot be reached, `database.reachable` is
+    /// false, its figures are `null` and `status` is `degraded`; the ingest figures still show.
+    func systemHealth(_ request: Request) async throws(AnalyticsProblem) -> Response {
+        let access = try authenticate(request)
+        guard access.isAdmin else { throw .forbidden("system health is for admin tokens only") }
+        let now = now()
+        let runtime = await runtimeFigures()
+        let figures: DatabaseFigures?
+        do {
+            figures = try await pool.withStore { try await $0.databaseFigures(now: now) }
+        } catch {
+            logger.warning("system health: database unreachable", metadata: ["error.message": "\(error)"])
+            figures = nil
+        }
+        var database = JSONText.Object()
+        database.add("reachable", raw: figures == nil ? "false" : "true")
+        database.add("size_bytes", raw: figures.map { String($0.databaseBytes) })
+        var ingest = JSONText.Object()
+        ingest.add("queue_depth", raw: String(runtime.queueDepth))
+        ingest.add("spool_bytes", raw: String(runtime.spoolBytes))
+        var object = JSONText.Object()
+        object.add("status", string: figures == nil ? "degraded" : "ok")
+        object.add("checked_at", string: now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        object.add("database", raw: database.text)
+        object.add("ingest", raw: ingest.text)
+        object.add("rows_today", raw: figures.map { String($0.rowsToday) })
+        object.add("active_users_today", raw: figures.map { String($0.activeUsersToday) })
+        object.add("active_users_this_week", raw: figures.map { String($0.activeUsersThisWeek) })
+        object.add("error_rate", raw: runtime.errorRate.map(JSONText.number))
+        object.add("uptime_seconds", raw: JSONText.number(runtime.uptimeSeconds.rounded()))
+        return AnalyticsResponse.json(object.text)
+    }
+}

@@ -1,0 +1,63 @@
+import DeploymentConfiguration
+import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The analytics service of `trackingproxy analytics serve`, built from a configuration: one per
+/// deployment, reading the PostgreSQL the sidecars write. It serves the analytics API and the
+/// dashboard on its own listener and runs the scheduled jobs (retention). It shares no process
+/// with a sidecar: killing it changes nothing for proxied requests, and the reverse.
+///
+/// The command and the tests build it with the same initialiser.
+package struct AnalyticsService: Sendable {
+    /// The read connections of the API; closed by `run` when the service group returns.
+    let pool: ConnectionPool
+    let server: AnalyticsServer
+    let configuration: ProxyConfiguration
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - registry: where `/metrics` reads from; the caller bootstraps `MetricsSystem` with it.
+    ///   - onListening: called with the bound port (port 0 picks one).
+    package init(
+        configuration: ProxyConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        let pool = ConnectionPool(url: configuration.ingest.database.url, logger: logger)
+        let startedAt = ContinuousClock.now
+        let api = AnalyticsAPI(
+            configuration: configuration.analytics, pool: pool,
+            runtimeFigures: { RuntimeFigures(uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds)) },
+            logger: logger)
+        self.pool = pool
+        self.server = AnalyticsServer(configuration: configuration.analytics, api: api, registry: registry, logger: logger, onListening: onListening)
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The service's parts in start order; graceful shutdown runs in reverse: the listener stops,
+    /// a job in progress finishes, then the read connections close.
+    package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: PoolCloser(pool: pool))]
+        if configuration.retention.days != nil {
+            services.append(.init(service: RetentionService(
+                configuration: configuration.retention, databaseURL: configuration.ingest.database.url, logger: logger)))
+        }
+        services.append(.init(service: server.makeApplication()))
+        return ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, cancellationSignals: [], logger: logger))
+    }
+}
+
+/// Closes the pool's connections once the service group shuts down (it runs first, so it stops last).
+private struct PoolCloser: Service {
+    let pool: ConnectionPool
+
+    func run() async throws {
+        // Cancellation (not graceful shutdown) also ends the wait; either way, close.
+        try? await gracefulShutdown()
+        await pool.close()
+    }
+}

@@ -1,0 +1,140 @@
+import ActivityRules
+import DeploymentConfiguration
+import Ingest
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The sidecar of `trackingproxy serve`, built from a configuration: the proxy data path, tracking,
+/// the ingest writer with its spool, the rules reloader and the admin listener (`/healthz`,
+/// `/readyz`, `/metrics`, `/status`). Nothing an analyst calls: that is the analytics service's.
+///
+/// `serve` and the end-to-end test harness build it with the same initialiser, so what the tests
+/// run is what operators run.
+package struct Sidecar: Sendable {
+    /// The client-facing listener.
+    let server: ProxyServer
+    /// Where tracked requests' records go.
+    package let writer: ActivityWriter
+    let tracker: ActivityTracker
+    let adminServer: AdminServer
+    let configuration: ProxyConfiguration
+    let logger: Logger
+
+    /// Builds every part; binds nothing yet (see `makeServiceGroup`).
+    ///
+    /// - Parameters:
+    ///   - group: the event loops of the data path and the admin listener; the caller shuts it
+    ///     down after the service group returned.
+    ///   - registry: where `/metrics` reads from; the caller bootstraps `MetricsSystem` with it.
+    ///   - onProxyListening: called with the proxy's bound address (port 0 picks one).
+    ///   - onAdminListening: called with the admin listener's bound port.
+    package init(
+        configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, registry: PrometheusCollectorRegistry, logger: Logger,
+        onProxyListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
+        onAdminListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws(SidecarError) {
+        let upstreamAddress: SocketAddress
+        do {
+            upstreamAddress = try SocketAddress.makeAddressResolvingHost(configuration.upstream.url.host, port: configuration.upstream.url.port)
+        } catch {
+            throw .upstreamUnresolvable(host: configuration.upstream.url.host, reason: "\(error)")
+        }
+        let policy: TrackingPolicy
+        do throws(RulesError) {
+            policy = try TrackingPolicy(configuration: configuration.tracking)
+        } catch {
+            throw .rules(error)
+        }
+        RulesReloader.markActive(hash: policy.rules.hash, previous: nil)
+        logger.info("rules loaded", metadata: [
+            "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
+        ])
+        let writer = ActivityWriter(configuration: configuration.ingest, logger: logger)
+        let tracker = ActivityTracker(policy: policy) { envelope in
+            logger.debug("activity", metadata: envelope.logMetadata)
+            writer.record(envelope.record)
+        }
+        let server = Self.makeProxyServer(
+            configuration: configuration, upstreamAddress: upstreamAddress, group: group, tracker: tracker, logger: logger)
+        let startedAt = ContinuousClock.now
+        self.adminServer = AdminServer(
+            listen: configuration.admin.listen, idleTimeout: configuration.admin.idleTimeout.duration,
+            maxConnections: configuration.admin.maxConnections, registry: registry,
+            probe: UpstreamProbe(address: upstreamAddress, group: group), logger: logger,
+            status: {
+                let rules = tracker.currentPolicy.rules
+                return AdminStatus(
+                    uptimeSeconds: Int((ContinuousClock.now - startedAt).components.seconds),
+                    proxy: .init(openConnections: server.openConnectionCount, upstream: configuration.upstream.url.description),
+                    rules: .init(file: rules.file, hash: rules.hash, count: rules.count),
+                    ingest: writer.status())
+            },
+            onListening: onAdminListening)
+        self.server = server
+        self.writer = writer
+        self.tracker = tracker
+        self.configuration = configuration
+        self.logger = logger
+        self.onProxyListening = onProxyListening
+    }
+
+    private let onProxyListening: @Sendable (SocketAddress) -> Void
+
+    /// The data path alone: the listener, its shared context and the upstream pools, with
+    /// `tracker` deciding what is recorded (nil: nothing). `init` builds the sidecar's with it;
+    /// data-path tests build theirs with it too.
+    static func makeProxyServer(
+        configuration: ProxyConfiguration, upstreamAddress: SocketAddress, group: any EventLoopGroup, tracker: ActivityTracker?,
+        logger: Logger, isTrustedPeer: (@Sendable (String) -> Bool)? = nil
+    ) -> ProxyServer {
+        let clientIP = tracker?.currentPolicy.clientIP
+        let trusted = isTrustedPeer ?? { peer in clientIP?.isTrusted(peer: peer) ?? false }
+        let context = ProxyContext(configuration: configuration, tracker: tracker, logger: logger, isTrustedPeer: trusted)
+        return ProxyServer(configuration: configuration, upstreamAddress: upstreamAddress, group: group, context: context)
+    }
+
+    /// The sidecar's services in start order; graceful shutdown runs in reverse: the admin
+    /// listener stops, the proxy drains its in-flight requests (recording their activities), then
+    /// the writer flushes.
+    package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        let configuration = configuration
+        let logger = logger
+        let onProxyListening = onProxyListening
+        let proxy = ProxyService(server: server, gracePeriod: configuration.shutdown.gracePeriod.duration) { address in
+            logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])
+            onProxyListening(address)
+        }
+        return ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: writer),
+                    .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
+                    .init(service: proxy),
+                    .init(service: adminServer.makeApplication()),
+                ],
+                gracefulShutdownSignals: gracefulShutdownSignals,
+                cancellationSignals: [],
+                logger: logger))
+    }
+}
+
+/// Why a sidecar could not be built from its configuration.
+public enum SidecarError: Error, CustomStringConvertible {
+    /// `upstream.url`'s host does not resolve.
+    case upstreamUnresolvable(host: String, reason: String)
+    /// The rules file did not load; `RulesError.rendered` shows where and why.
+    case rules(RulesError)
+
+    public var description: String {
+        switch self {
+        case .upstreamUnresolvable(let host, let reason):
+            "upstream.url: cannot resolve \(host): \(reason); give an address or a name this host resolves"
+        case .rules(let error):
+            error.rendered
+        }
+    }
+}

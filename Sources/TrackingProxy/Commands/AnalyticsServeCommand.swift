@@ -1,0 +1,52 @@
+import Analytics
+import ArgumentParser
+import DeploymentConfiguration
+import Foundation
+import Logging
+
+/// `trackingproxy analytics serve`: the analytics API, dashboard and jobs until SIGTERM/SIGINT.
+struct AnalyticsServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the analytics service (API, dashboard, retention) on its own listener, reading the sidecars' PostgreSQL."
+    )
+
+    @Option(name: .long, help: "YAML configuration file (the sidecar's; this reads analytics, retention, ingest.database and log).")
+    var config: String?
+
+    @Option(name: .long, help: "Where the API and dashboard are served, HOST:PORT (default 127.0.0.1:9100).")
+    var listen: String?
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL: a libpq conninfo string or postgresql:// URI (default: the PG* variables).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("log-level"), help: "One of \(LogConfiguration.levels.joined(separator: ", ")) (default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let overrides = ConfigurationOptions.overrides(
+            environment: ProcessInfo.processInfo.environment,
+            flags: [
+                (listen, "listen", ["analytics", "listen"]),
+                (databaseURL.map { "\"\($0)\"" }, "database-url", ["ingest", "database", "url"]),
+                (logLevel, "log-level", ["log", "level"]),
+            ])
+        let configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
+        let process = ProcessObservability(configuration: configuration, label: "trackingproxy.analytics")
+        let logger = process.logger
+        logger.info("effective configuration:\n\(ConfigurationLoader<ProxyConfiguration>.render(configuration))")
+        if configuration.analytics.tokens.isEmpty {
+            logger.warning("analytics.tokens is empty: every API and dashboard request gets 401; add a token (openssl rand -hex 24)")
+        }
+        let service = AnalyticsService(configuration: configuration, registry: process.registry, logger: logger) { port in
+            logger.info("analytics listening", metadata: ["server.address": "\(configuration.analytics.listen.host):\(port)"])
+        }
+        do {
+            try await service.makeServiceGroup().run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error.message": "\(error)"])
+            throw ExitCode.failure
+        }
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,101 @@
+import ActivityRules
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import ProxyCore
+@testable import DeploymentConfiguration
+
+/// Clients that stop sending a body or stop reading a response do not hold an app worker: both
+/// connections close after `client.body_timeout` / `client.send_timeout`. A stalled body records
+/// nothing; a response the client stopped taking is recorded as incomplete.
+@Suite struct SlowClientTests {
+    static let rules = """
+        version: 1
+        rules:
+          - id: upload
+            description: Records an upload.
+            activity: upload
+            match:
+              methods: [POST]
+              path: /upload/
+          - id: download
+            description: Records a download.
+            activity: download
+            match:
+              methods: [GET]
+              path: /stream
+        """
+
+    @Test func stalledRequestBodyGets408AndClosesBothConnections() async throws {
+        let fixture = try RulesFixture(Self.rules)
+        defer { fixture.remove() }
+        let (tracker, recorded) = try fixture.recordingTracker()
+        try await ProxyHarness.run(tracker: tracker, configure: { $0.client.bodyTimeout = .milliseconds(400) }) { proxy in
+            let client = try await proxy.connect()
+            try await client.send("POST /upload/ HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n0123456789")
+            let response = try await client.readResponse(timeout: .seconds(10))
+            #expect(response.status == 408)
+            try await client.expectClosed(timeout: .seconds(5))
+            // The upstream connection that carried the head closed too: no app worker is left waiting.
+            try await proxy.backend.log.wait(for: "the upstream connection closed") { $0.closedConnections >= 1 }
+            #expect(proxy.backend.log.value.completedRequests == 0)
+        }
+        #expect(recorded.value.isEmpty)
+    }
+
+    @Test func aBodyThatKeepsComingIsNotTimedOut() async throws {
+        // Parts 400 ms apart, for 4 s in all, under a 2 s timeout: the wait between two parts
+        // counts, not the whole body's time (margins wide enough for a loaded machine).
+        try await ProxyHarness.run(configure: { $0.client.bodyTimeout = .seconds(2) }) { proxy in
+            let client = try await proxy.connect()
+            try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n")
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(400))
+                try await client.send("ab")
+            }
+            let echo = try await client.readResponse().echo()
+            #expect(echo.bodyLength == 20)
+        }
+    }
+
+    /// The app answered, so the download happened: it is recorded, as incomplete (not reading
+    /// must not be a way to act unrecorded).
+    @Test func clientThatStopsReadingIsClosedAndRecordedAsIncomplete() async throws {
+        let fixture = try RulesFixture(Self.rules)
+        defer { fixture.remove() }
+        let (tracker, recorded) = try fixture.recordingTracker()
+        try await ProxyHarness.run(tracker: tracker, configure: { $0.client.sendTimeout = .milliseconds(400) }) { proxy in
+            let client = try await proxy.connect()
+            try await client.channel.setOption(.autoRead, value: false).get()
+            try await client.send("GET /stream?bytes=200000000 HTTP/1.1\r\nHost: a\r\n\r\n")
+            // The proxy notices within a tick or two of the timeout; the upstream connection goes with it.
+            try await proxy.backend.log.wait(for: "the upstream connection closed", timeout: .seconds(20)) { $0.closedConnections >= 1 }
+            try await client.channel.setOption(.autoRead, value: true).get()
+            client.channel.read()
+            let received = try await client.readUntilClose(timeout: .seconds(20))
+            #expect(received.count < 200_000_000)
+        }
+        #expect(recorded.value.count == 1)
+        #expect(recorded.value.first?.completed == false)
+    }
+
+    @Test func aSlowButSteadyReaderIsNotTimedOut() async throws {
+        try await ProxyHarness.run(configure: { $0.client.sendTimeout = .milliseconds(800) }) { proxy in
+            let client = try await proxy.connect()
+            try await client.channel.setOption(.autoRead, value: false).get()
+            try await client.send("GET /stream?bytes=4000000 HTTP/1.1\r\nHost: a\r\n\r\n")
+            // One read every 100 ms: slow, but never stalled for the timeout.
+            let pump = Task {
+                while !Task.isCancelled {
+                    client.channel.read()
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            defer { pump.cancel() }
+            let response = try await client.readResponse(keepBody: false, timeout: .seconds(60))
+            #expect(response.status == 200)
+            #expect(proxy.backend.log.value.closedConnections == 0)
+        }
+    }
+}
