@@ -4,7 +4,7 @@ import ConfigValues
 /// identity and privacy. Every field has a default; decoding reads snake_case keys and encoding
 /// writes every key it reads (secrets as `<redacted>`), so the effective configuration can be
 /// printed and unknown keys detected by comparing key sets.
-public struct TrackingConfiguration: Codable, Sendable, Equatable {
+public struct TrackingConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// The rules file, relative to the working directory. Default `rules/reports-app.yaml`.
     public var rulesFile: String = "rules/reports-app.yaml"
     /// Networks whose forwarding and identity headers are believed. Default none.
@@ -47,32 +47,42 @@ public struct TrackingConfiguration: Codable, Sendable, Equatable {
         try container.encode(privacy, forKey: .privacy)
     }
 
-    /// Checks values that decode but make no sense; errors name the key path under `prefix`.
-    public func validate(prefix: String = "tracking") throws(RulesError) {
-        func fail(_ key: String, _ message: String) -> RulesError {
-            RulesError(file: "<config>", code: "bad-config", message: "\(prefix).\(key): \(message)")
+    /// Every value decoding cannot judge, with its key path under `tracking`.
+    public func problems() -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        func problem(_ keyPath: String, _ message: String) { problems.append(ConfigurationProblem(keyPath, message)) }
+        if rulesFile.isEmpty { problem("rules_file", "must name a rules file, e.g. rules/reports-app.yaml.") }
+        if clientIP.sources.isEmpty {
+            problem("client_ip.sources", "must list at least one of \(ClientIPResolver.Source.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        if rulesFile.isEmpty { throw fail("rules_file", "must name a rules file, e.g. rules/reports-app.yaml.") }
-        if clientIP.sources.isEmpty { throw fail("client_ip.sources", "must list at least one of \(ClientIPResolver.Source.allCases.map(\.rawValue).joined(separator: ", ")).") }
-        if privacy.userAgentMax < 0 { throw fail("privacy.user_agent_max", "must be 0 or more bytes.") }
+        if privacy.userAgentMax < 0 { problem("privacy.user_agent_max", "must be 0 or more bytes.") }
         if let prefixLength = privacy.truncateIPv4Prefix, !(0...32).contains(prefixLength) {
-            throw fail("privacy.truncate_ipv4_prefix", "must be 0...32 (e.g. 24), or null to keep full addresses.")
+            problem("privacy.truncate_ipv4_prefix", "must be 0...32 (e.g. 24), or null to keep full addresses.")
         }
         if let prefixLength = privacy.truncateIPv6Prefix, !(0...128).contains(prefixLength) {
-            throw fail("privacy.truncate_ipv6_prefix", "must be 0...128 (e.g. 48), or null to keep full addresses.")
+            problem("privacy.truncate_ipv6_prefix", "must be 0...128 (e.g. 48), or null to keep full addresses.")
         }
         for (index, source) in identity.sources.enumerated() {
+            let path = "identity.sources[\(index)]"
             let kinds = [source.header, source.jwtClaim, source.responseHeader].compactMap { $0 }
-            guard kinds.count == 1 else {
-                throw fail("identity.sources[\(index)]", "must have exactly one of `header`, `jwt_claim` or `response_header`.")
+            if kinds.count != 1 {
+                problem(path, "must have exactly one of `header`, `jwt_claim` or `response_header`.")
+                continue
             }
             if source.jwtClaim == nil, source.hs256Secret != nil || source.jwksFile != nil {
-                throw fail("identity.sources[\(index)]", "`hs256_secret` and `jwks_file` belong to a `jwt_claim` source.")
+                problem(path, "`hs256_secret` and `jwks_file` belong to a `jwt_claim` source.")
             }
-            if source.responseHeader == nil, source.strip != nil {
-                throw fail("identity.sources[\(index)].strip", "belongs to a `response_header` source.")
-            }
-            if kinds.contains(where: { $0.isEmpty }) { throw fail("identity.sources[\(index)]", "names an empty header or claim.") }
+            if source.responseHeader == nil, source.strip != nil { problem("\(path).strip", "belongs to a `response_header` source.") }
+            if kinds.contains(where: { $0.isEmpty }) { problem(path, "names an empty header or claim.") }
+        }
+        return problems
+    }
+
+    /// The first of `problems()` as a `RulesError`, for the tools that load a tracking section on
+    /// their own (`rules check`, the policy); the configuration loader reports problems located.
+    public func validate(prefix: String = "tracking") throws(RulesError) {
+        if let first = problems().first {
+            throw RulesError(file: "<config>", code: "bad-config", message: "\(first.under(prefix))")
         }
     }
 }

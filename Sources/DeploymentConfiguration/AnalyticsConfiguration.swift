@@ -16,7 +16,7 @@ import ConfigValues
 ///       user_id: "alice"
 /// ```
 /// Every key is encoded (`user_id` as `null` when unset), so re-encoding shows unknown keys.
-public struct AnalyticsConfiguration: Codable, Sendable, Equatable {
+public struct AnalyticsConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// What a token may see.
     public enum Role: String, Codable, Sendable, CaseIterable {
         /// Every row, and system health.
@@ -95,23 +95,25 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable {
     /// The shortest token accepted: shorter ones are guessable.
     public static let minimumTokenLength = 16
 
-    /// Problems, each starting with its key path (`analytics.tokens[1].user_id: ...`); empty when valid.
-    public func problems(keyPath: String = "analytics") -> [String] {
-        var problems: [String] = []
+    /// Every value decoding cannot judge, with its key path under `analytics`.
+    public func problems() -> [ConfigurationProblem] {
+        var listener = ListenerSettings(listen: listen)
+        (listener.idleTimeout, listener.maxConnections) = (idleTimeout, maxConnections)
+        var problems = listener.problems()
         var seen: Set<String> = []
         for (index, token) in tokens.enumerated() {
-            let path = "\(keyPath).tokens[\(index)]"
+            let path = "tokens[\(index)]"
             if token.token.value.count < Self.minimumTokenLength {
-                problems.append("\(path).token: a token has at least \(Self.minimumTokenLength) characters; generate one with `openssl rand -hex 24`")
+                problems.append(ConfigurationProblem("\(path).token", "a token has at least \(Self.minimumTokenLength) characters; generate one with `openssl rand -hex 24`"))
             }
             if !seen.insert(token.token.value).inserted {
-                problems.append("\(path).token: the same token is configured twice; give each token once")
+                problems.append(ConfigurationProblem("\(path).token", "the same token is configured twice; give each token once"))
             }
             switch (token.role, token.userID) {
             case (.user, nil), (.user, ""):
-                problems.append("\(path).user_id: a user token needs the user id it is bound to")
+                problems.append(ConfigurationProblem("\(path).user_id", "a user token needs the user id it is bound to"))
             case (.admin, .some):
-                problems.append("\(path).user_id: an admin token sees every user; remove user_id or use role user")
+                problems.append(ConfigurationProblem("\(path).user_id", "an admin token sees every user; remove user_id or use role user"))
             default:
                 break
             }

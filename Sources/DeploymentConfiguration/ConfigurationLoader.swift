@@ -1,9 +1,17 @@
+import ConfigValues
 import Foundation
 import Yams
 import ActivityRules
 
 /// Builds a configuration from a YAML file, environment variables and flags, in that order of
-/// increasing precedence (flag > environment > file > default), all resolved here.
+/// increasing precedence (flag > environment > file > default), all resolved here: the one loader
+/// both processes (`serve`, `analytics serve`) and every command use. Decoding reads types; a
+/// `ConfigurationSection` root then judges the values (`problems()`), the one way to validate.
+///
+/// Why not apple/swift-configuration (looked at, 1.4.0): it reads values key by key through a
+/// `ConfigReader` rather than decoding typed sections, and has no rejection of unknown keys and no
+/// file positions in its errors; those two catch most operator mistakes here (a misspelt or
+/// misindented key), so adopting it would take away checks we have.
 ///
 /// Unknown keys are errors: after decoding, the value is encoded again and every key of the input
 /// must appear in the result. This works for any `Codable` configuration whose `encode(to:)` writes
@@ -58,7 +66,26 @@ package struct ConfigurationLoader<Configuration: Codable> {
             throw ConfigurationError(source: fileName, keyPath: "", message: "\(error)")
         }
         try Self.rejectUnknownKeys(in: root, knownFrom: configuration, fileName: fileName, sources: sources)
+        if let section = configuration as? any ConfigurationSection, let problem = section.problems().first {
+            throw Self.locate(problem, root: root, fileName: fileName, sources: sources)
+        }
         return configuration
+    }
+
+    /// A problem found after decoding, at the flag, environment variable or file position its
+    /// value came from (the nearest enclosing key's position when the key itself is absent).
+    private static func locate(_ problem: ConfigurationProblem, root: Node, fileName: String?, sources: [String: String]) -> ConfigurationError {
+        // `identity.sources[1].strip` → identity, sources, 1, strip
+        let keys = problem.keyPath.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+            .split(separator: ".").map(String.init)
+        var node: Node? = root
+        var mark = root.mark
+        for key in keys {
+            node = node?[key] ?? Int(key).flatMap { node?[$0] }
+            if let found = node?.mark { mark = found }
+        }
+        let source = (0...keys.count).reversed().lazy.compactMap { sources[keys.prefix($0).joined(separator: ".")] }.first
+        return ConfigurationError(source: source ?? location(mark, fileName), keyPath: problem.keyPath, message: problem.message)
     }
 
     /// The configuration as YAML, secrets redacted (they encode as `<redacted>`).

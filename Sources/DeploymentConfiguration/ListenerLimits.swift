@@ -2,7 +2,7 @@ import ConfigValues
 
 /// The settings every admin-side HTTP listener has (the sidecar's admin listener, the analytics
 /// service): where it listens and its connection limits, read and checked the same way for both.
-package struct ListenerSettings: Sendable, Equatable {
+package struct ListenerSettings: Sendable, Equatable, ConfigurationSection {
     package var listen: HostPort
     /// Time a connection may stay without a complete request before it is closed.
     package var idleTimeout = ConfigDuration.seconds(60)
@@ -16,8 +16,7 @@ package struct ListenerSettings: Sendable, Equatable {
         self.listen = listen
     }
 
-    /// Reads the three keys (each optional, `defaults` otherwise) and checks the limits; a value out
-    /// of range is a `DecodingError` at its key.
+    /// Reads the three keys, each optional (`defaults` otherwise).
     package static func decode<Key: CodingKey>(
         from container: KeyedDecodingContainer<Key>, listenKey: Key, idleTimeoutKey: Key, maxConnectionsKey: Key, defaults: Self
     ) throws -> Self {
@@ -25,15 +24,16 @@ package struct ListenerSettings: Sendable, Equatable {
         settings.listen = try container.decodeIfPresent(HostPort.self, forKey: listenKey) ?? defaults.listen
         settings.idleTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: idleTimeoutKey) ?? defaults.idleTimeout
         settings.maxConnections = try container.decodeIfPresent(Int.self, forKey: maxConnectionsKey) ?? defaults.maxConnections
-        guard settings.idleTimeout >= .seconds(1) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: idleTimeoutKey, in: container, debugDescription: "\(settings.idleTimeout) is too short; give at least 1s (default 60s)")
-        }
-        guard maxConnectionsRange.contains(settings.maxConnections) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: maxConnectionsKey, in: container,
-                debugDescription: "\(settings.maxConnections) is out of range; give 1 to 10000 (default 256)")
-        }
         return settings
+    }
+
+    /// The limits out of range, at the keys both listeners use (`idle_timeout`, `max_connections`).
+    package func problems() -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        if idleTimeout < .seconds(1) { problems.append(ConfigurationProblem("idle_timeout", "\(idleTimeout) is too short; give at least 1s (default 60s)")) }
+        if !Self.maxConnectionsRange.contains(maxConnections) {
+            problems.append(ConfigurationProblem("max_connections", "\(maxConnections) is out of range; give 1 to 10000 (default 256)"))
+        }
+        return problems
     }
 }

@@ -7,7 +7,7 @@ import Ingest
 /// Every field has a default, so an empty file is a valid configuration. Keys are snake_case in
 /// YAML. Unknown keys are rejected by `ConfigurationLoader`, which also applies environment
 /// variables and flags on top of the file (flag > environment > file > default).
-package struct ProxyConfiguration: Codable, Sendable, Equatable {
+package struct ProxyConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// Where the proxy accepts client connections. Default `127.0.0.1:8080`.
     package var listen = HostPort(host: "127.0.0.1", port: 8080)
     /// The application the proxy stands in front of.
@@ -49,27 +49,24 @@ package struct ProxyConfiguration: Codable, Sendable, Equatable {
         threads = try container.decodeIfPresent(Int.self, forKey: .threads) ?? defaults.threads
         tracking = try container.decodeIfPresent(TrackingConfiguration.self, forKey: .tracking) ?? defaults.tracking
         ingest = try container.decodeIfPresent(IngestConfiguration.self, forKey: .ingest) ?? defaults.ingest
-        do {
-            try ingest.validate()
-        } catch {
-            throw DecodingError.dataCorruptedError(forKey: .ingest, in: container, debugDescription: error.description)
-        }
         analytics = try container.decodeIfPresent(AnalyticsConfiguration.self, forKey: .analytics) ?? defaults.analytics
         retention = try container.decodeIfPresent(RetentionConfiguration.self, forKey: .retention) ?? defaults.retention
-        let problems = analytics.problems(keyPath: "analytics") + retention.problems(keyPath: "retention")
-        if let first = problems.first {
-            throw DecodingError.dataCorruptedError(
-                forKey: analytics.problems().isEmpty ? .retention : .analytics, in: container, debugDescription: first)
-        }
-        guard (0...256).contains(threads) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .threads, in: container, debugDescription: "\(threads) is out of range; use 0 (one per core) to 256")
-        }
+    }
+
+    /// Every section's problems under its key, and the root's own; `ConfigurationLoader` reports
+    /// them located in the file.
+    package func problems() -> [ConfigurationProblem] {
+        var problems = upstream.problems().under("upstream") + client.problems().under("client") + admin.problems().under("admin")
+        problems += log.problems().under("log")
+        problems += tracking.problems().under("tracking") + ingest.problems().under("ingest")
+        problems += analytics.problems().under("analytics") + retention.problems().under("retention")
+        if !(0...256).contains(threads) { problems.append(ConfigurationProblem("threads", "\(threads) is out of range; use 0 (one per core) to 256")) }
+        return problems
     }
 }
 
 /// The upstream application and how the proxy talks to it.
-package struct UpstreamConfiguration: Codable, Sendable, Equatable {
+package struct UpstreamConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// The application's base URL, `http://HOST:PORT`. Default `http://127.0.0.1:8000`.
     package var url = UpstreamURL(host: "127.0.0.1", port: 8000)
     /// Send the upstream's own host in `Host` instead of the client's. Default `false`: the app
@@ -108,15 +105,15 @@ package struct UpstreamConfiguration: Codable, Sendable, Equatable {
         maxIdleConnections = try container.decodeIfPresent(Int.self, forKey: .maxIdleConnections) ?? defaults.maxIdleConnections
         idleConnectionTimeout =
             try container.decodeIfPresent(ConfigDuration.self, forKey: .idleConnectionTimeout) ?? defaults.idleConnectionTimeout
-        guard maxIdleConnections >= 0 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .maxIdleConnections, in: container, debugDescription: "\(maxIdleConnections) is negative; use 0 or more")
-        }
+    }
+
+    package func problems() -> [ConfigurationProblem] {
+        maxIdleConnections >= 0 ? [] : [ConfigurationProblem("max_idle_connections", "\(maxIdleConnections) is negative; use 0 or more")]
     }
 }
 
 /// Limits and timeouts applied to client connections.
-package struct ClientConfiguration: Codable, Sendable, Equatable {
+package struct ClientConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// Largest request header section; larger → 431. Default `32KiB`.
     package var maxHeaderBytes = ByteSize.kibibytes(32)
     /// Longest request-target; longer → 414. Default `8KiB`.
@@ -173,22 +170,21 @@ package struct ClientConfiguration: Codable, Sendable, Equatable {
         sendTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .sendTimeout) ?? defaults.sendTimeout
         underscoresInHeaders =
             try container.decodeIfPresent(Bool.self, forKey: .underscoresInHeaders) ?? defaults.underscoresInHeaders
+    }
+
+    package func problems() -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
         for (key, timeout) in [(CodingKeys.bodyTimeout, bodyTimeout), (.sendTimeout, sendTimeout)] where timeout.nanoseconds < 1_000_000 {
-            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(timeout) is too short; use at least 1ms")
+            problems.append(ConfigurationProblem(key.rawValue, "\(timeout) is too short; use at least 1ms"))
         }
         for (key, size) in [(CodingKeys.maxHeaderBytes, maxHeaderBytes), (.maxURLBytes, maxURLBytes), (.maxBodyBytes, maxBodyBytes)] {
             guard let size, size.bytes > Self.maxSizeLimit else { continue }
-            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(size) is too large; use at most 1TiB")
+            problems.append(ConfigurationProblem(key.rawValue, "\(size) is too large; use at most 1TiB"))
         }
-        guard maxConnections > 0 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .maxConnections, in: container, debugDescription: "\(maxConnections) must be at least 1")
-        }
-        guard maxHeaderBytes.bytes >= 1024, maxURLBytes.bytes >= 256 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: maxHeaderBytes.bytes < 1024 ? .maxHeaderBytes : .maxURLBytes, in: container,
-                debugDescription: "too small; max_header_bytes must be at least 1KiB and max_url_bytes at least 256")
-        }
+        if maxConnections < 1 { problems.append(ConfigurationProblem("max_connections", "\(maxConnections) must be at least 1")) }
+        if maxHeaderBytes.bytes < 1024 { problems.append(ConfigurationProblem("max_header_bytes", "too small; max_header_bytes must be at least 1KiB")) }
+        if maxURLBytes.bytes < 256 { problems.append(ConfigurationProblem("max_url_bytes", "too small; max_url_bytes must be at least 256")) }
+        return problems
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -206,7 +202,7 @@ package struct ClientConfiguration: Codable, Sendable, Equatable {
 }
 
 /// The admin listener.
-package struct AdminConfiguration: Codable, Sendable, Equatable {
+package struct AdminConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// Where `/healthz`, `/readyz` and `/metrics` are served. Default `127.0.0.1:9090`.
     package var listen = HostPort(host: "127.0.0.1", port: 9090)
     /// Time a connection may stay without a complete request (idle, or sending its head) before
@@ -232,6 +228,12 @@ package struct AdminConfiguration: Codable, Sendable, Equatable {
             defaults: ListenerSettings(listen: defaults.listen))
         (listen, idleTimeout, maxConnections) = (listener.listen, listener.idleTimeout, listener.maxConnections)
     }
+
+    package func problems() -> [ConfigurationProblem] {
+        var listener = ListenerSettings(listen: listen)
+        (listener.idleTimeout, listener.maxConnections) = (idleTimeout, maxConnections)
+        return listener.problems()
+    }
 }
 
 /// Graceful shutdown.
@@ -251,7 +253,7 @@ package struct ShutdownConfiguration: Codable, Sendable, Equatable {
 }
 
 /// Logging.
-package struct LogConfiguration: Codable, Sendable, Equatable {
+package struct LogConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// One of `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`. Default `info`.
     package var level = "info"
 
@@ -264,10 +266,9 @@ package struct LogConfiguration: Codable, Sendable, Equatable {
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         level = try container.decodeIfPresent(String.self, forKey: .level) ?? Self().level
-        guard Self.levels.contains(level) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .level, in: container,
-                debugDescription: "\"\(level)\" is not a log level; use one of \(Self.levels.joined(separator: ", "))")
-        }
+    }
+
+    package func problems() -> [ConfigurationProblem] {
+        Self.levels.contains(level) ? [] : [ConfigurationProblem("level", "\"\(level)\" is not a log level; use one of \(Self.levels.joined(separator: ", "))")]
     }
 }

@@ -9,7 +9,7 @@ import ConfigValues
 ///   interval: "24h"   # time between two prunes
 /// ```
 /// Every key is encoded (`days` as `null` when unset), so re-encoding shows unknown keys.
-public struct RetentionConfiguration: Codable, Sendable, Equatable {
+public struct RetentionConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// Days of activity to keep; `nil` (default) means `serve` never prunes. 1 to 36500.
     public var days: Int?
     /// Time between two prunes (default 24h, at least 1m).
@@ -40,13 +40,13 @@ public struct RetentionConfiguration: Codable, Sendable, Equatable {
     /// The allowed values of `days`: a cutoff older than 100 years is no retention at all.
     public static let allowedDays = 1...36_500
 
-    /// Problems, each starting with its key path; empty when valid.
-    public func problems(keyPath: String = "retention") -> [String] {
-        var problems: [String] = []
+    /// Every value decoding cannot judge, with its key path under `retention`.
+    public func problems() -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
         if let days, !Self.allowedDays.contains(days) {
-            problems.append("\(keyPath).days: \(days) is not allowed: give \(Self.allowedDays.lowerBound) to \(Self.allowedDays.upperBound) days (100 years), or null to keep everything")
+            problems.append(ConfigurationProblem("days", "\(days) is not allowed: give \(Self.allowedDays.lowerBound) to \(Self.allowedDays.upperBound) days (100 years), or null to keep everything"))
         }
-        if interval < .seconds(60) { problems.append("\(keyPath).interval: \(interval) is too short: give at least 1m (the default is 24h)") }
+        if interval < .seconds(60) { problems.append(ConfigurationProblem("interval", "\(interval) is too short: give at least 1m (the default is 24h)")) }
         return problems
     }
 }

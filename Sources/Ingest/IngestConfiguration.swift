@@ -8,7 +8,7 @@ import PostgreSQL
 /// each `CodingKeys`; encoding writes every one of them (a `nil` URL as `null`), so the caller can
 /// find unknown keys by re-encoding and comparing key sets, and print the effective configuration
 /// (the URL is a `Secret` and prints redacted).
-public struct IngestConfiguration: Codable, Sendable, Equatable {
+public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// `database`: where and how to connect.
     public var database = Database()
     /// `queue`: the in-memory queue between the request path and the writer.
@@ -25,26 +25,37 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Checks the values Codable cannot: every problem, with its key path under `ingest`.
-    /// Call it after decoding; `ActivityWriter.init` requires a valid configuration.
-    public func validate() throws(StorageError) {
-        var problems: [String] = []
-        if queue.capacity < 1 { problems.append("queue.capacity is \(queue.capacity); it must be at least 1") }
-        if batch.size < 1 { problems.append("batch.size is \(batch.size); it must be at least 1") }
-        if batch.maxSize < batch.size { problems.append("batch.max_size (\(batch.maxSize)) is smaller than batch.size (\(batch.size))") }
-        if batch.maxAge.nanoseconds == 0 { problems.append("batch.max_age is 0; it must be more, e.g. \"200ms\"") }
-        if retry.initialBackoff.nanoseconds == 0 { problems.append("retry.initial_backoff is 0; it must be more, e.g. \"250ms\"") }
-        if retry.maxBackoff < retry.initialBackoff { problems.append("retry.max_backoff (\(retry.maxBackoff)) is shorter than retry.initial_backoff (\(retry.initialBackoff))") }
-        if spool.dir.isEmpty { problems.append("spool.dir is empty; name a directory") }
-        if spool.segmentBytes.bytes < 4096 { problems.append("spool.segment_bytes is \(spool.segmentBytes); it must be at least 4KiB") }
-        if spool.maxBytes < spool.segmentBytes { problems.append("spool.max_bytes (\(spool.maxBytes)) is smaller than spool.segment_bytes (\(spool.segmentBytes))") }
-        if spool.syncInterval.nanoseconds == 0 { problems.append("spool.sync_interval is 0; it must be more, e.g. \"1s\"") }
-        if batch.maxAge.duration >= spool.syncInterval.duration / 2 {
-            problems.append("batch.max_age (\(batch.maxAge)) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
+    /// Every value decoding cannot judge, with its key path under `ingest`.
+    public func problems() -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        func problem(_ keyPath: String, _ message: String) { problems.append(ConfigurationProblem(keyPath, message)) }
+        if queue.capacity < 1 { problem("queue.capacity", "\(queue.capacity) is too small; it must be at least 1") }
+        if batch.size < 1 { problem("batch.size", "\(batch.size) is too small; it must be at least 1") }
+        if batch.maxSize < batch.size { problem("batch.max_size", "\(batch.maxSize) is smaller than batch.size (\(batch.size))") }
+        if batch.maxAge.nanoseconds == 0 { problem("batch.max_age", "is 0; it must be more, e.g. \"200ms\"") }
+        if retry.initialBackoff.nanoseconds == 0 { problem("retry.initial_backoff", "is 0; it must be more, e.g. \"250ms\"") }
+        if retry.maxBackoff < retry.initialBackoff {
+            problem("retry.max_backoff", "\(retry.maxBackoff) is shorter than retry.initial_backoff (\(retry.initialBackoff))")
         }
+        if spool.dir.isEmpty { problem("spool.dir", "is empty; name a directory") }
+        if spool.segmentBytes.bytes < 4096 { problem("spool.segment_bytes", "\(spool.segmentBytes) is too small; it must be at least 4KiB") }
+        if spool.maxBytes < spool.segmentBytes {
+            problem("spool.max_bytes", "\(spool.maxBytes) is smaller than spool.segment_bytes (\(spool.segmentBytes))")
+        }
+        if spool.syncInterval.nanoseconds == 0 { problem("spool.sync_interval", "is 0; it must be more, e.g. \"1s\"") }
+        if batch.maxAge.duration >= spool.syncInterval.duration / 2 {
+            problem("batch.max_age", "\(batch.maxAge) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
+        }
+        return problems
+    }
+
+    /// `problems()` as one error, for callers that build a configuration in code (the writer
+    /// requires a valid one); the configuration loader reports them one by one, located.
+    public func validate() throws(StorageError) {
+        let problems = problems()
         guard problems.isEmpty else {
             throw StorageError(
-                code: .configuration, operation: "read configuration", message: problems.joined(separator: "; "),
+                code: .configuration, operation: "read configuration", message: problems.map(\.description).joined(separator: "; "),
                 advice: "Fix these keys in the ingest section of the configuration file."
             )
         }

@@ -255,7 +255,7 @@ func results(_ json: [String: Any]) -> [[String: Any]] { json["results"] as? [[S
             .init(token: Secret("0123456789abcdef"), role: .user),
             .init(token: Secret("0123456789abcdef"), role: .admin, userID: "alice"),
         ])
-        let problems = configuration.problems()
+        let problems = configuration.problems().under("analytics").map(\.description)
         #expect(problems.contains { $0.hasPrefix("analytics.tokens[0].token:") })
         #expect(problems.contains { $0.hasPrefix("analytics.tokens[1].user_id:") })
         #expect(problems.contains { $0.hasPrefix("analytics.tokens[2].token:") })

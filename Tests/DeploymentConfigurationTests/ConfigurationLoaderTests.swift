@@ -127,3 +127,30 @@ import Testing
         #expect(error.keyPath == "client.max_headers")
     }
 }
+
+/// Issue 10: one way to validate. Every section's `problems()` is reported by the loader at the
+/// key's position in the file, or at the flag or variable that set it.
+@Suite struct ConfigurationProblemLocationTests {
+    @Test(arguments: [
+        ("ingest:\n  batch:\n    size: 0\n", "ingest.batch.size", ":3:11"),
+        ("client:\n  max_connections: 0\n", "client.max_connections", ":2:20"),
+        ("admin:\n  max_connections: 0\n", "admin.max_connections", ":2:20"),
+        ("analytics:\n  idle_timeout: 10ms\n", "analytics.idle_timeout", ":2:17"),
+        ("analytics:\n  tokens:\n    - {token: short, role: admin}\n", "analytics.tokens[0].token", ":3:15"),
+        ("retention:\n  days: 0\n", "retention.days", ":2:9"),
+        ("tracking:\n  identity:\n    sources:\n      - {header: X-User, strip: true}\n", "tracking.identity.sources[0].strip", ":4:33"),
+        ("threads: 1000\n", "threads", ":1:10"),
+        ("log:\n  level: loud\n", "log.level", ":2:10"),
+    ])
+    func problemIsReportedAtItsKey(yaml: String, keyPath: String, position: String) throws {
+        let error = try #require(try ConfigurationLoaderTests.error(yaml))
+        #expect(error.keyPath == keyPath)
+        #expect(error.source?.hasSuffix(position) == true, "\(error)")
+    }
+
+    @Test func problemFromAFlagNamesTheFlag() throws {
+        let override = ConfigurationOverride(keyPath: ["ingest", "batch", "size"], yaml: "0", source: "flag --batch-size")
+        let error = try #require(try ConfigurationLoaderTests.error("", overrides: [override]))
+        #expect(error.source == "flag --batch-size" && error.keyPath == "ingest.batch.size")
+    }
+}

@@ -68,9 +68,9 @@ import Testing
             Issue.record("expected an error")
         } catch {
             #expect(error.code == .configuration)
-            #expect(error.message.contains("batch.size is 0"))
+            #expect(error.message.contains("batch.size: 0 is too small"))
             #expect(error.message.contains("spool.max_bytes"))
-            #expect(error.message.contains("batch.max_age (500ms) must be under half of spool.sync_interval (1s)"))
+            #expect(error.message.contains("batch.max_age: 500ms must be under half of spool.sync_interval (1s)"))
         }
     }
 
@@ -84,7 +84,7 @@ import Testing
         do {
             try smaller.validate()
         } catch {
-            #expect(error.message.contains("batch.max_size (50) is smaller than batch.size (100)"))
+            #expect(error.message.contains("batch.max_size: 50 is smaller than batch.size (100)"))
         }
     }
 
