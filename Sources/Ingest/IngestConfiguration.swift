@@ -21,6 +21,12 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
     /// `shutdown_flush_timeout`: how long a graceful stop may spend writing the queue to PostgreSQL
     /// before spooling the rest. Default `5s`.
     public var shutdownFlushTimeout = ConfigDuration.seconds(5)
+    /// `heartbeat_interval`: how often the writer upserts this instance's row in
+    /// `trackingproxy_instances` (figures for `system-health`) while connected. 1s to 1h. Default `5s`.
+    public var heartbeatInterval = ConfigDuration.seconds(5)
+    /// `instance_id`: this sidecar's name in `trackingproxy_instances`, at most 128 bytes.
+    /// Default `null`: `<hostname>:<pid>`, a new row per process.
+    public var instanceID: String?
 
     public init() {}
 
@@ -38,6 +44,10 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
         if spool.segmentBytes.bytes < 4096 { problems.append("spool.segment_bytes is \(spool.segmentBytes); it must be at least 4KiB") }
         if spool.maxBytes < spool.segmentBytes { problems.append("spool.max_bytes (\(spool.maxBytes)) is smaller than spool.segment_bytes (\(spool.segmentBytes))") }
         if spool.syncInterval.nanoseconds == 0 { problems.append("spool.sync_interval is 0; it must be more, e.g. \"1s\"") }
+        if heartbeatInterval < .seconds(1) || heartbeatInterval > .seconds(3_600) {
+            problems.append("heartbeat_interval is \(heartbeatInterval); it must be from 1s to 1h")
+        }
+        if let instanceID, let problem = InstanceIdentity.problem(with: instanceID) { problems.append("instance_id \(problem)") }
         if batch.maxAge.duration >= spool.syncInterval.duration / 2 {
             problems.append("batch.max_age (\(batch.maxAge)) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
         }
@@ -52,6 +62,8 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case database, queue, batch, retry, spool
         case shutdownFlushTimeout = "shutdown_flush_timeout"
+        case heartbeatInterval = "heartbeat_interval"
+        case instanceID = "instance_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +75,8 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry) ?? defaults.retry
         spool = try container.decodeIfPresent(SpoolConfiguration.self, forKey: .spool) ?? defaults.spool
         shutdownFlushTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownFlushTimeout) ?? defaults.shutdownFlushTimeout
+        heartbeatInterval = try container.decodeIfPresent(ConfigDuration.self, forKey: .heartbeatInterval) ?? defaults.heartbeatInterval
+        instanceID = try container.decodeIfPresent(String.self, forKey: .instanceID)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +87,8 @@ public struct IngestConfiguration: Codable, Sendable, Equatable {
         try container.encode(retry, forKey: .retry)
         try container.encode(spool, forKey: .spool)
         try container.encode(shutdownFlushTimeout, forKey: .shutdownFlushTimeout)
+        try container.encode(heartbeatInterval, forKey: .heartbeatInterval)
+        try container.encode(instanceID, forKey: .instanceID)
     }
 }
 
