@@ -184,6 +184,7 @@ func results(_ json: [String: Any]) -> [[String: Any]] { json["results"] as? [[S
             let database = try #require(response.json["database"] as? [String: Any])
             #expect(database["reachable"] as? Bool == true && (database["size_bytes"] as? Int ?? 0) > 0)
             #expect((response.json["ingest"] as? [String: Any])?["queue_depth"] as? Int == 7)
+            #expect((response.json["instances"] as? [Any])?.isEmpty == true, "no sidecar wrote to the seeded database")
         }
     }
 }

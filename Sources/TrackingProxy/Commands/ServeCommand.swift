@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("rules loaded", metadata: [
             "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
         ])
-        let writer = ActivityWriter(configuration: configuration.ingest, logger: logger)
+        let writer = ActivityWriter(configuration: configuration.ingest, version: TrackingProxyVersion.current, logger: logger)
         let tracker = ActivityTracker(policy: policy) { envelope in
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)

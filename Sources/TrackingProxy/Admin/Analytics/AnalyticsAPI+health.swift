@@ -7,6 +7,7 @@ extension AnalyticsAPI {
     ///
     /// Always 200 for an admin: when the database cannot be reached, `database.reachable` is
     /// false, its figures are `null` and `status` is `degraded`; the ingest figures still show.
+    /// `instances` lists every sidecar's last heartbeat, newest first (`null` when unreadable).
     func systemHealth(_ request: Request) async throws(AnalyticsProblem) -> Response {
         let access = try authenticate(request)
         guard access.isAdmin else { throw .forbidden("system health is for admin tokens only") }
@@ -18,6 +19,16 @@ extension AnalyticsAPI {
         } catch {
             logger.warning("system health: database unreachable", metadata: ["error.message": "\(error)"])
             figures = nil
+        }
+        // Read apart from the figures: a database not yet migrated to the heartbeat table still
+        // shows its figures. Not tried when the database is unreachable (a second connect timeout).
+        var instances: [InstanceHeartbeat]?
+        if figures != nil {
+            do {
+                instances = try await pool.withStore { try await $0.fetchInstances() }
+            } catch {
+                logger.warning("system health: instances unreadable", metadata: ["error.message": "\(error)"])
+            }
         }
         var database = JSONText.Object()
         database.add("reachable", raw: figures == nil ? "false" : "true")
@@ -35,6 +46,7 @@ extension AnalyticsAPI {
         object.add("active_users_this_week", raw: figures.map { String($0.activeUsersThisWeek) })
         object.add("error_rate", raw: runtime.errorRate.map(JSONText.number))
         object.add("uptime_seconds", raw: JSONText.number(runtime.uptimeSeconds.rounded()))
+        object.add("instances", raw: instances.map { JSONText.array($0.map(\.json)) })
         return AnalyticsResponse.json(object.text)
     }
 }
