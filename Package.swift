@@ -152,6 +152,8 @@ let package = Package(
             dependencies: [
                 "Ingest",
                 "PostgreSQL",
+                // HeartbeatTests read the writer's heartbeat rows the way system-health does.
+                "Analytics",
                 "ConfigValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -6,7 +6,11 @@ extension AnalyticsAPI {
     /// `GET /api/v1/analytics/system-health/` (admin tokens only).
     ///
     /// Always 200 for an admin: when the database cannot be reached, `database.reachable` is
-    /// false, its figures are `null` and `status` is `degraded`; the ingest figures still show.
+    /// false, its figures are `null` and `status` is `degraded`.
+    /// `instances` lists every sidecar's last heartbeat, newest first (`null` when unreadable).
+    /// A sidecar whose last heartbeat is older than this (seconds) counts as gone for the totals.
+    static let liveInstanceAge = 60.0
+
     func systemHealth(_ request: Request) async throws(AnalyticsProblem) -> Response {
         let access = try authenticate(request)
         guard access.isAdmin else { throw .forbidden("system health is for admin tokens only") }
@@ -19,12 +23,26 @@ extension AnalyticsAPI {
             logger.warning("system health: database unreachable", metadata: ["error.message": "\(error)"])
             figures = nil
         }
+        // Read apart from the figures: a database not yet migrated to the heartbeat table still
+        // shows its figures. Not tried when the database is unreachable (a second connect timeout).
+        var instances: [InstanceHeartbeat]?
+        if figures != nil {
+            do {
+                instances = try await pool.withStore { try await $0.fetchInstances() }
+            } catch {
+                logger.warning("system health: instances unreadable", metadata: ["error.message": "\(error)"])
+            }
+        }
         var database = JSONText.Object()
         database.add("reachable", raw: figures == nil ? "false" : "true")
         database.add("size_bytes", raw: figures.map { String($0.databaseBytes) })
+        // The analytics service writes nothing: what waits to be stored is what the sidecars
+        // heard from in the last minute reported, summed (wrapping: the rows are outside input).
+        let live = instances?.filter { $0.ageSeconds < Self.liveInstanceAge }
         var ingest = JSONText.Object()
-        ingest.add("queue_depth", raw: String(runtime.queueDepth))
-        ingest.add("spool_bytes", raw: String(runtime.spoolBytes))
+        ingest.add("queue_depth", raw: live.map { String($0.reduce(Int64(0)) { $0 &+ $1.queueDepth }) })
+        ingest.add("spool_bytes", raw: live.map { String($0.reduce(Int64(0)) { $0 &+ $1.spoolBytes }) })
+        ingest.add("live_instances", raw: live.map { String($0.count) })
         var object = JSONText.Object()
         object.add("status", string: figures == nil ? "degraded" : "ok")
         object.add("checked_at", string: now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
@@ -35,6 +53,7 @@ extension AnalyticsAPI {
         object.add("active_users_this_week", raw: figures.map { String($0.activeUsersThisWeek) })
         object.add("error_rate", raw: runtime.errorRate.map(JSONText.number))
         object.add("uptime_seconds", raw: JSONText.number(runtime.uptimeSeconds.rounded()))
+        object.add("instances", raw: instances.map { JSONText.array($0.map(\.json)) })
         return AnalyticsResponse.json(object.text)
     }
 }

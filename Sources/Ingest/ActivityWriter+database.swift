@@ -4,126 +4,160 @@ import PostgreSQL
 
 extension ActivityWriter {
     /// A live connection and its batch writer.
-    private struct Live {
+    struct Live: Sendable {
         let connection: PostgresConnection
         let batchWriter: BatchWriter
     }
 
-    /// A spool segment being replayed: its records and how far the replay got.
-    private struct Replay {
-        let segment: UInt64
-        let records: [ActivityRecord]
-        var offset = 0
-    }
+    typealias LoopMachine = WriterLoopStateMachine<Live>
 
-    /// Connects, replays the spool, writes batches; on graceful shutdown flushes the queue within
-    /// `shutdown_flush_timeout`. Returns on graceful shutdown or cancellation.
+    /// Runs the writer's database loop: performs the actions of a `WriterLoopStateMachine` one at
+    /// a time and reports what each came to, until it says `finish` (after graceful shutdown,
+    /// once the queue is flushed within `shutdown_flush_timeout`, or at cancellation).
+    ///
+    /// Graceful shutdown and cancellation are reported to the machine once each, between actions;
+    /// the sleeps end early for them.
     func runDatabaseLoop(_ spool: Spool) async {
-        var backoff = Backoff(initial: max(.milliseconds(1), configuration.retry.initialBackoff.duration),
-                              maximum: max(.milliseconds(1), configuration.retry.initialBackoff.duration, configuration.retry.maxBackoff.duration))
+        var machine = LoopMachine(configuration: loopConfiguration)
         var random = SystemRandomNumberGenerator()
-        var live: Live?
-        var replay: Replay?
-        var migrated = !configuration.database.migrateOnStart
-        var nextAttempt = ContinuousClock.now
         var failureLog = RateLimitedLog(interval: .seconds(30))
-        let maxAge = configuration.batch.maxAge.duration
-        let tick = min(max(maxAge / 10, .milliseconds(1)), .milliseconds(10))
-
-        while !Task.isCancelled, !shared.withLock({ $0.shuttingDown }) {
-            guard let current = live else {
-                guard ContinuousClock.now >= nextAttempt else {
-                    try? await Task.sleep(for: tick)
-                    continue
-                }
+        var heartbeatLog = RateLimitedLog(interval: .seconds(60))
+        var shutdownReported = false
+        var cancellationReported = false
+        var action = machine.start()
+        while true {
+            if !cancellationReported, Task.isCancelled {
+                (cancellationReported, shutdownReported) = (true, true)
+                action = machine.cancelled()
+            } else if !shutdownReported, shared.withLock({ $0.shuttingDown }) {
+                shutdownReported = true
+                action = machine.shutdownRequested(now: .now)
+            }
+            switch action {
+            case .finish:
+                return
+            case .connect(let migrate):
                 do {
-                    live = try await connect(migrate: !migrated)
-                    migrated = true
-                    backoff.reset()
-                    let wasUnreachable = shared.withLock { state in
-                        defer { state.phase = .writing }
-                        return state.phase != .starting
-                    }
-                    logger.info(wasUnreachable ? "database reachable again" : "database connected", metadata: ["db.target": "\(live!.connection.target)"])
+                    let live = try await connect(migrate: migrate)
+                    noteConnected(live)
+                    action = machine.connected(live, now: .now)
                 } catch {
-                    let delay = backoff.nextDelay(using: &random)
-                    nextAttempt = ContinuousClock.now + delay
-                    markUnreachable(error, delay: delay, log: &failureLog)
+                    action = machine.connectFailed(DatabaseFailure(error), now: .now, random: &random)
                 }
-                continue
-            }
-            do {
-                var didWork = false
-                if replay == nil, spool.stats.segments > 0, let started = await spool.startReplay() {
+            case .waitToReconnect(let failure, let delay, let until):
+                markUnreachable(failure, delay: delay, log: &failureLog)
+                await sleep(until: until)
+                action = machine.woke(now: .now)
+            case .sleep(let until):
+                await sleep(until: until)
+                action = machine.woke(now: .now)
+            case .publishHeartbeat(let live, let pruneStale):
+                let heartbeat = HeartbeatWriter(identity: identity)
+                let figures = self.status()
+                do {
+                    try await live.connection.run { try heartbeat.publish(figures, pruneStale: pruneStale, session: $0) }
+                    action = machine.heartbeatPublished(now: .now)
+                } catch {
+                    let failure = DatabaseFailure(error)
+                    if failure.kind != .connection, let represented = heartbeatLog.event(at: .now) {
+                        logger.warning("heartbeat not published; batches are written as before", metadata: [
+                            "error.message": "\(failure.detail)", "ingest.events_since_last_log": "\(represented)",
+                        ])
+                    }
+                    action = machine.heartbeatFailed(failure, now: .now)
+                }
+            case .startReplay:
+                if spool.stats.segments > 0, let started = await spool.startReplay() {
                     noteSpoolLosses(spool)
-                    replay = Replay(segment: started.segment, records: started.records)
+                    action = machine.replayStarted(segment: started.segment, records: started.records, now: .now)
+                } else {
+                    action = machine.noSegmentToReplay(now: .now)
                 }
-                if var progress = replay {
-                    let end = min(progress.offset + configuration.batch.largestBatch, progress.records.count)
-                    let chunk = Array(progress.records[progress.offset..<end])
-                    try await write(chunk, durable: true, on: current)
-                    metrics.replayed.increment(by: chunk.count)
-                    progress.offset = end
-                    if end == progress.records.count {
-                        await spool.finishReplay(segment: progress.segment)
-                        replay = nil
-                    } else {
-                        replay = progress
-                    }
-                    didWork = true
+            case .writeReplay(let live, let records, let completing):
+                do {
+                    try await write(Array(records), durable: true, on: live)
+                    metrics.replayed.increment(by: records.count)
+                    if let completing { await spool.finishReplay(segment: completing) }
+                    action = machine.replayWritten(now: .now)
+                } catch {
+                    action = machine.writeFailed(DatabaseFailure(error), now: .now)
                 }
-                let now = ContinuousClock.now
-                let (size, maxSize) = (configuration.batch.size, configuration.batch.largestBatch)
-                if let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: false) })?.records {
-                    do {
-                        try await write(batch, durable: false, on: current)
-                        _ = shared.withLock { $0.finishBatch() }
-                    } catch {
-                        // Unless the spool pump already holds a copy (the write took too long).
-                        if !shared.withLock({ $0.finishBatch() }) { await spoolRecords(batch, spool: spool) }
-                        throw error
-                    }
-                    didWork = true
-                }
-                if !didWork { try? await Task.sleep(for: tick) }
-            } catch {
-                if replay != nil {
-                    await spool.abandonReplay()
-                    replay = nil
-                }
-                await current.connection.close()
-                live = nil
-                if let error = error as? StorageError, error.code == .statement { migrated = !configuration.database.migrateOnStart }
-                let delay = backoff.nextDelay(using: &random)
-                nextAttempt = ContinuousClock.now + delay
-                markUnreachable(error, delay: delay, log: &failureLog)
+            case .writeBatch(let live, let force):
+                action = await writeQueueBatch(on: live, force: force, spool: spool, machine: &machine)
+            case .close(let live, let abandonReplay, let reason):
+                if abandonReplay { await spool.abandonReplay() }
+                noteClosing(reason)
+                await live.connection.close()
+                action = machine.closed(now: .now, random: &random)
             }
-        }
-        if replay != nil { await spool.abandonReplay() }
-        if let live {
-            if !Task.isCancelled { await flush(on: live, spool: spool) }
-            await live.connection.close()
         }
     }
 
-    /// Writes the queue to PostgreSQL until it is empty or `shutdown_flush_timeout` passed.
-    private func flush(on live: Live, spool: Spool) async {
-        let deadline = ContinuousClock.now + configuration.shutdownFlushTimeout.duration
-        let maxSize = configuration.batch.largestBatch
-        var flushed = 0
-        while ContinuousClock.now < deadline,
-              let batch = shared.withLock({ $0.takeBatch(size: 1, maxSize: maxSize, maxAge: .zero, now: .now, force: true) })?.records {
-            do {
-                try await write(batch, durable: false, on: live)
-                _ = shared.withLock { $0.finishBatch() }
-                flushed += batch.count
-            } catch {
-                if !shared.withLock({ $0.finishBatch() }) { await spoolRecords(batch, spool: spool) }
-                logger.warning("shutdown flush failed; the rest of the queue goes to the spool", metadata: ["error.message": "\(error)"])
-                break
-            }
+    /// The machine's configuration, from `ingest`.
+    var loopConfiguration: LoopMachine.Configuration {
+        let maxAge = configuration.batch.maxAge.duration
+        return LoopMachine.Configuration(
+            initialBackoff: configuration.retry.initialBackoff.duration,
+            maxBackoff: configuration.retry.maxBackoff.duration,
+            migrateOnStart: configuration.database.migrateOnStart,
+            replayChunk: configuration.batch.largestBatch,
+            idleTick: min(max(maxAge / 10, .milliseconds(1)), .milliseconds(10)),
+            flushTimeout: configuration.shutdownFlushTimeout.duration,
+            heartbeatInterval: configuration.heartbeatInterval.duration
+        )
+    }
+
+    /// Takes a batch from the queue (one that is due, or with `force` any) and writes it; a batch
+    /// that fails goes to the spool, unless the spool pump already holds a copy (the write took
+    /// too long).
+    private func writeQueueBatch(on live: Live, force: Bool, spool: Spool, machine: inout LoopMachine) async -> LoopMachine.Action {
+        let now = ContinuousClock.now
+        let (size, maxSize) = (force ? 1 : configuration.batch.size, configuration.batch.largestBatch)
+        let maxAge = force ? .zero : configuration.batch.maxAge.duration
+        guard let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: force) })?.records else {
+            return machine.queueIdle(now: now)
         }
-        logger.info("queue flushed at shutdown", metadata: ["ingest.rows": "\(flushed)"])
+        do {
+            try await write(batch, durable: false, on: live)
+            _ = shared.withLock { $0.finishBatch() }
+            return machine.batchWritten(rows: batch.count, now: .now)
+        } catch {
+            if !shared.withLock({ $0.finishBatch() }) { await spoolRecords(batch, spool: spool) }
+            return machine.writeFailed(DatabaseFailure(error), now: .now)
+        }
+    }
+
+    /// Sleeps until `until`, in slices of at most 10 ms so that graceful shutdown is seen soon;
+    /// returns early on shutdown or cancellation.
+    private func sleep(until: ContinuousClock.Instant) async {
+        while !Task.isCancelled, !shared.withLock({ $0.shuttingDown }) {
+            let left = until - ContinuousClock.now
+            guard left > .zero else { return }
+            try? await Task.sleep(for: min(left, .milliseconds(10)))
+        }
+    }
+
+    private func noteConnected(_ live: Live) {
+        let wasUnreachable = shared.withLock { state in
+            defer { state.phase = .writing }
+            return state.phase != .starting
+        }
+        logger.info(wasUnreachable ? "database reachable again" : "database connected", metadata: ["db.target": "\(live.connection.target)"])
+    }
+
+    private func noteClosing(_ reason: LoopMachine.CloseReason) {
+        switch reason {
+        case .failed, .stopped:
+            break
+        case .drained(let rows, complete: true):
+            logger.info("queue flushed at shutdown", metadata: ["ingest.rows": "\(rows)"])
+        case .drained(let rows, complete: false):
+            logger.warning("shutdown_flush_timeout passed; the rest of the queue goes to the spool", metadata: ["ingest.rows": "\(rows)"])
+        case .drainFailed(let failure, let rows):
+            logger.warning("shutdown flush failed; the rest of the queue goes to the spool", metadata: [
+                "ingest.rows": "\(rows)", "error.message": "\(failure.detail)",
+            ])
+        }
     }
 
     private func connect(migrate: Bool) async throws -> Live {
@@ -169,25 +203,18 @@ extension ActivityWriter {
         noteDropped(.rejected, count: outcome.lost, detail: "a refused row could not be dead-lettered")
     }
 
-    private func markUnreachable(_ error: any Error, delay: Duration, log: inout RateLimitedLog) {
+    private func markUnreachable(_ failure: DatabaseFailure, delay: Duration, log: inout RateLimitedLog) {
         metrics.retries.increment()
-        let reason = Self.reason(error)
         let first = shared.withLock { state -> Bool in
             if case .unreachable = state.phase { return false }
-            state.phase = .unreachable(since: Date(), reason: reason)
+            state.phase = .unreachable(since: Date(), reason: failure.summary)
             return true
         }
         let due = log.event(at: .now) != nil
         if first || due {
             logger.warning("database unreachable; spooling records and retrying", metadata: [
-                "error.message": "\(error)", "ingest.retry_in": "\(delay)",
+                "error.message": "\(failure.detail)", "ingest.retry_in": "\(delay)",
             ])
         }
-    }
-
-    /// The failure's class and SQLSTATE for `/status`, never its text (hosts, users): see
-    /// `StorageError.statusSummary`. The log line beside it keeps the whole error.
-    static func reason(_ error: any Error) -> String {
-        (error as? StorageError)?.statusSummary ?? "connection failed"
     }
 }

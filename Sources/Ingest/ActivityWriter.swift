@@ -24,16 +24,21 @@ public final class ActivityWriter: Service, Sendable {
     }
 
     let configuration: IngestConfiguration
+    /// Who this writer is in its heartbeat row.
+    public let identity: InstanceIdentity
     let logger: Logger
     let metrics = IngestMetrics()
     let shared: Mutex<WriterState>
     let spoolBox = Mutex<Spool?>(nil)
 
     /// Makes a writer; nothing is opened until `run()`.
-    public init(configuration: IngestConfiguration, logger: Logger) {
+    ///
+    /// - Parameter version: the sidecar's version, published in its heartbeat row.
+    public init(configuration: IngestConfiguration, version: String = "unknown", logger: Logger) {
         precondition(configuration.queue.capacity > 0, "queue.capacity is at least 1")
         precondition(configuration.batch.size > 0, "batch.size is at least 1")
         self.configuration = configuration
+        self.identity = InstanceIdentity.current(configuredID: configuration.instanceID, version: version)
         self.logger = logger
         self.shared = Mutex(WriterState())
     }

@@ -22,6 +22,12 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
     /// `shutdown_flush_timeout`: how long a graceful stop may spend writing the queue to PostgreSQL
     /// before spooling the rest. Default `5s`.
     public var shutdownFlushTimeout = ConfigDuration.seconds(5)
+    /// `heartbeat_interval`: how often the writer upserts this instance's row in
+    /// `trackingproxy_instances` (figures for `system-health`) while connected. 1s to 1h. Default `5s`.
+    public var heartbeatInterval = ConfigDuration.seconds(5)
+    /// `instance_id`: this sidecar's name in `trackingproxy_instances`, at most 128 bytes.
+    /// Default `null`: `<hostname>:<pid>`, a new row per process.
+    public var instanceID: String?
 
     public init() {}
 
@@ -43,6 +49,10 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
             problem("spool.max_bytes", "\(spool.maxBytes) is smaller than spool.segment_bytes (\(spool.segmentBytes))")
         }
         if spool.syncInterval.nanoseconds == 0 { problem("spool.sync_interval", "is 0; it must be more, e.g. \"1s\"") }
+        if heartbeatInterval < .seconds(1) || heartbeatInterval > .seconds(3_600) {
+            problem("heartbeat_interval", "\(heartbeatInterval) is out of range; it must be from 1s to 1h")
+        }
+        if let instanceID, let problem = InstanceIdentity.problem(with: instanceID) { problems.append(ConfigurationProblem("instance_id", problem)) }
         if batch.maxAge.duration >= spool.syncInterval.duration / 2 {
             problem("batch.max_age", "\(batch.maxAge) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
         }
@@ -64,6 +74,8 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
     enum CodingKeys: String, CodingKey, CaseIterable {
         case database, queue, batch, retry, spool
         case shutdownFlushTimeout = "shutdown_flush_timeout"
+        case heartbeatInterval = "heartbeat_interval"
+        case instanceID = "instance_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +87,8 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry) ?? defaults.retry
         spool = try container.decodeIfPresent(SpoolConfiguration.self, forKey: .spool) ?? defaults.spool
         shutdownFlushTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownFlushTimeout) ?? defaults.shutdownFlushTimeout
+        heartbeatInterval = try container.decodeIfPresent(ConfigDuration.self, forKey: .heartbeatInterval) ?? defaults.heartbeatInterval
+        instanceID = try container.decodeIfPresent(String.self, forKey: .instanceID)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -85,6 +99,8 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         try container.encode(retry, forKey: .retry)
         try container.encode(spool, forKey: .spool)
         try container.encode(shutdownFlushTimeout, forKey: .shutdownFlushTimeout)
+        try container.encode(heartbeatInterval, forKey: .heartbeatInterval)
+        try container.encode(instanceID, forKey: .instanceID)
     }
 }
 

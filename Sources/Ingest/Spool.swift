@@ -1,3 +1,4 @@
+import PostgreSQL
 import Foundation
 import Logging
 import NIOCore

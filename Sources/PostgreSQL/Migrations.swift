@@ -53,5 +53,6 @@ extension Migration {
             CREATE INDEX activity_dead_letter_failed_at_idx ON activity_dead_letter (failed_at);
             """),
         analyticsRollup,
+        instanceHeartbeats,
     ]
 }

@@ -27,13 +27,15 @@ package struct Sidecar: Sendable {
     /// Builds every part; binds nothing yet (see `makeServiceGroup`).
     ///
     /// - Parameters:
+    ///   - version: what the heartbeat rows say this sidecar runs.
     ///   - group: the event loops of the data path and the admin listener; the caller shuts it
     ///     down after the service group returned.
     ///   - registry: where `/metrics` reads from; the caller bootstraps `MetricsSystem` with it.
     ///   - onProxyListening: called with the proxy's bound address (port 0 picks one).
     ///   - onAdminListening: called with the admin listener's bound port.
     package init(
-        configuration: ProxyConfiguration, group: MultiThreadedEventLoopGroup, registry: PrometheusCollectorRegistry, logger: Logger,
+        configuration: ProxyConfiguration, version: String, group: MultiThreadedEventLoopGroup, registry: PrometheusCollectorRegistry,
+        logger: Logger,
         onProxyListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
         onAdminListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws(SidecarError) {
@@ -53,7 +55,7 @@ package struct Sidecar: Sendable {
         logger.info("rules loaded", metadata: [
             "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
         ])
-        let writer = ActivityWriter(configuration: configuration.ingest, logger: logger)
+        let writer = ActivityWriter(configuration: configuration.ingest, version: version, logger: logger)
         let tracker = ActivityTracker(policy: policy) { envelope in
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)

@@ -25,7 +25,7 @@ func withAnalyticsApp(_ body: @Sendable @escaping (any TestClientProtocol) async
     let pool = ConnectionPool(url: Secret(try await SeededDatabase.shared.get()), logger: testLogger)
     let api = AnalyticsAPI(
         configuration: Tokens.configuration, pool: pool,
-        runtimeFigures: { RuntimeFigures(queueDepth: 7, spoolBytes: 4_096, errorRate: 0.25, uptimeSeconds: 61) },
+        runtimeFigures: { RuntimeFigures(errorRate: 0.25, uptimeSeconds: 61) },
         logger: testLogger, now: { referenceNow })
     let router = Router()
     addAnalyticsRoutes(to: router, api: api)
@@ -186,7 +186,10 @@ func results(_ json: [String: Any]) -> [[String: Any]] { json["results"] as? [[S
             #expect(response.json["uptime_seconds"] as? Int == 61)
             let database = try #require(response.json["database"] as? [String: Any])
             #expect(database["reachable"] as? Bool == true && (database["size_bytes"] as? Int ?? 0) > 0)
-            #expect((response.json["ingest"] as? [String: Any])?["queue_depth"] as? Int == 7)
+            // No sidecar heard from: the totals over live instances are zero.
+            #expect((response.json["ingest"] as? [String: Any])?["queue_depth"] as? Int == 0)
+            #expect((response.json["ingest"] as? [String: Any])?["live_instances"] as? Int == 0)
+            #expect((response.json["instances"] as? [Any])?.isEmpty == true, "no sidecar wrote to the seeded database")
         }
     }
 }

@@ -74,6 +74,41 @@ import Testing
         }
     }
 
+    @Test func heartbeatKeysDefaultReadAndAreBounded() throws {
+        let defaults = IngestConfiguration()
+        #expect(defaults.heartbeatInterval == .seconds(5))
+        #expect(defaults.instanceID == nil)
+        let read = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"heartbeat_interval": "30s", "instance_id": "reports-1"}"#.utf8))
+        #expect(read.heartbeatInterval == .seconds(30))
+        #expect(read.instanceID == "reports-1")
+        #expect(throws: Never.self) { try read.validate() }
+        for (interval, id, problem) in [
+            (ConfigDuration.milliseconds(999), nil, "heartbeat_interval: 999ms is out of range; it must be from 1s to 1h"),
+            (ConfigDuration.seconds(3_601), nil, "heartbeat_interval: 3601s"),
+            (ConfigDuration.seconds(5), "", "instance_id: is empty"),
+            (ConfigDuration.seconds(5), String(repeating: "é", count: 65), "instance_id: is 130 bytes long; it must be at most 128"),
+            (ConfigDuration.seconds(5), "a\u{7}b", "instance_id: holds a control character"),
+        ] as [(ConfigDuration, String?, String)] {
+            var configuration = IngestConfiguration()
+            configuration.heartbeatInterval = interval
+            configuration.instanceID = id
+            #expect(throws: StorageError.self) { try configuration.validate() }
+            do { try configuration.validate() } catch { #expect(error.message.contains(problem), "\(error.message)") }
+        }
+    }
+
+    @Test func defaultInstanceIDIsHostAndPidWithinTheBound() {
+        let identity = InstanceIdentity.current(configuredID: nil, version: "1.2.3")
+        #expect(identity.id == "\(identity.hostname):\(getpid())" || identity.id.hasSuffix(":\(getpid())"))
+        #expect(identity.id.utf8.count <= InstanceIdentity.maxBytes)
+        #expect(identity.version == "1.2.3")
+        #expect(InstanceIdentity.current(configuredID: "reports-1", version: "x").id == "reports-1")
+        // A cut never splits a character.
+        #expect(InstanceIdentity.prefix(of: "ab\u{E9}cd", bytes: 3) == "ab")
+        #expect(InstanceIdentity.prefix(of: "ab\u{E9}cd", bytes: 4) == "ab\u{E9}")
+        #expect(InstanceIdentity.prefix(of: "short", bytes: 128) == "short")
+    }
+
     @Test func maxSizeFollowsALargerSizeAndIsCheckedAgainstIt() throws {
         let larger = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"batch": {"size": 8000}}"#.utf8))
         #expect(larger.batch.maxSize == 8000)

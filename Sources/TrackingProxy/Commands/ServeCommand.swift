@@ -26,7 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             // The sidecar lives only in this scope: everything that used the event loops is
             // released before they shut down, so nothing schedules work on them meanwhile.
-            let sidecar = try Sidecar(configuration: configuration, group: group, registry: process.registry, logger: logger)
+            let sidecar = try Sidecar(
+                configuration: configuration, version: TrackingProxyVersion.current, group: group, registry: process.registry, logger: logger)
             try await sidecar.makeServiceGroup().run()
             outcome = .success(())
         } catch {
