@@ -57,7 +57,7 @@ let package = Package(
         // own thread, the connection, COPY, the schema's migrations and partitions, the one error type.
         .target(
             name: "PostgreSQL",
-            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")] + nio,
+            dependencies: ["CLibPQ", "ConfigValues", .product(name: "Logging", package: "swift-log")] + nio,
             swiftSettings: swiftSettings
         ),
         // The activity record, the queue, batching, the spool and the writer. Never sees an HTTP type.
@@ -76,7 +76,7 @@ let package = Package(
         // loader (YAML, environment, flags; unknown keys are errors). Values only, no services.
         .target(
             name: "DeploymentConfiguration",
-            dependencies: ["ConfigValues", "ActivityRules", "Ingest", .product(name: "Yams", package: "Yams")],
+            dependencies: ["ConfigValues", "ActivityRules", "Ingest", "JSONWriting", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The analytics service's library: queries, rollups, retention, the HTTP API and dashboard.
@@ -89,10 +89,12 @@ let package = Package(
                 "PostgreSQL",
                 "DeploymentConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio,
             swiftSettings: swiftSettings
         ),
@@ -113,7 +115,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ] + nio,
             swiftSettings: swiftSettings
         ),

@@ -75,18 +75,18 @@ PY
 sleep 1.5
 queued=$(status queue_depth); spooled=$(status spool_records); written=$(status rows_written)
 echo "crash-check: $answered requests answered while PostgreSQL was stuck; before kill -9: queue $queued, spool $spooled, written $written"
-kill -9 "$proxy_pid"
-wait "$proxy_pid" 2>/dev/null || true
+e2e_kill "$proxy_pid"
 
 # 4. PostgreSQL moves again; a new proxy replays the spool.
 "$psql_bin" -X -q -d crash_check -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'crash_check' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()" >/dev/null
-wait "$locker" 2>/dev/null || true
-locker=""
+e2e_kill "$locker"
 start_proxy
 for _ in $(seq 1 300); do
     [ "$(status spool_records)" = 0 ] && [ "$(status queue_depth)" = 0 ] && break
     sleep 0.1
 done
+# An empty queue and spool can still mean a batch being committed: wait for its rows too.
+e2e_wait_for_rows crash_check "$answered"
 
 # 5. Exactly one row per answered request.
 read -r rows distinct < <("$psql_bin" -X -qtA -F ' ' -d crash_check -c "SELECT count(*), count(DISTINCT id) FROM activity")

@@ -4,9 +4,8 @@
 #   scripts/dashboard-check.sh [BASE_URL] [TOKEN]
 #
 # Without arguments it runs the demo app, `trackingproxy serve` and `trackingproxy analytics serve`
-# (debug build) on the database
-# named by the PG* variables (or .pgdata/env), with a throwaway admin token, sends a few requests
-# through the proxy, and checks the dashboard shows what they became.
+# (debug build) on the database named by the PG* variables (or .pgdata/env), with a throwaway admin
+# token, sends a few requests through the proxy, and checks the dashboard shows what they became.
 # Writes .build/dashboard-check/{dashboard.png,dashboard.html}. Installs chromium with apt if missing.
 set -euo pipefail
 
@@ -37,8 +36,7 @@ if [ -z "$base" ]; then
     [ -n "${PGPORT:-}" ] || [ -f "$repo/.pgdata/env" ] || die "no database: run scripts/pg.sh start, or pass BASE_URL TOKEN of a running server"
     e2e_use_database
     e2e_debug_binary
-    read -r app_port proxy_port admin_port < <(e2e_free_ports)
-    read -r analytics_port _ _ < <(e2e_free_ports)
+    read -r app_port proxy_port admin_port analytics_port < <(e2e_free_ports 4)
     token="check-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
     cat >"$out/config.yaml" <<YAML
 listen: 127.0.0.1:$proxy_port
@@ -56,7 +54,9 @@ YAML
     "$bin" analytics serve --config "$out/config.yaml" >"$out/analytics.log" 2>&1 &
     pids+=($!)
     for port in "$admin_port" "$analytics_port"; do
-        for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
+        up=no
+        for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && { up=yes; break; }; sleep 0.1; done
+        [ "$up" = yes ] || die "nothing answers /healthz on port $port (see $out/server.log, $out/analytics.log)"
     done
     for user in alice bob carol; do
         id=$(curl -fsS -X POST -H "X-Demo-User: $user" -d '{"title":"check"}' "http://127.0.0.1:$proxy_port/api/v1/reports/" |

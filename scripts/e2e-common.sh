@@ -5,6 +5,7 @@
 e2e_use_database() {
     if [ -z "${PGPORT:-}" ] && [ -f "$repo/.pgdata/env" ]; then . "$repo/.pgdata/env"; fi
     [ -n "${PGPORT:-}" ] || die "no database: run scripts/pg.sh start first"
+    export PGHOST="${PGHOST:-127.0.0.1}"
 }
 
 # Sets `bin` to the debug trackingproxy, building it when missing.
@@ -13,12 +14,13 @@ e2e_debug_binary() {
     [ -x "$bin" ] || (cd "$repo" && swift build --product trackingproxy >/dev/null)
 }
 
-# Prints three free TCP ports on 127.0.0.1: the demo app's, the proxy's, the admin listener's.
-e2e_free_ports() {
-    python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
+# Prints COUNT (default 3) distinct free TCP ports on 127.0.0.1, all bound at once so that none
+# repeats: e.g. the demo app's, the proxy's, the admin listener's (and the analytics service's).
+e2e_free_ports() { # [COUNT]
+    python3 -c 'import socket, sys
+s=[socket.socket() for _ in range(int(sys.argv[1]))]
 [x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])'
+print(*[x.getsockname()[1] for x in s])' "${1:-3}"
 }
 
 # Starts the demo reports app on PORT (log in LOG), adds its pid to `pids`, waits until it answers.
@@ -48,4 +50,25 @@ e2e_begin_with_database() { # NAME DATABASE
 # Kills every process in `pids` with SIGKILL and reaps it.
 e2e_kill_all() {
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+}
+
+# Kills PID with SIGKILL, reaps it and forgets it (so that a reused process id is never killed later).
+e2e_kill() { # PID
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    local kept=() pid
+    for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+    pids=("${kept[@]}")
+}
+
+# Waits until the database DATABASE holds ROWS rows in `activity`, up to 60 s; the writer may still
+# be committing its last batch when its queue and spool read empty.
+e2e_wait_for_rows() { # DATABASE ROWS
+    local rows=0
+    for _ in $(seq 1 600); do
+        rows=$("$psql_bin" -X -qtA -d "$1" -c "SELECT count(*) FROM activity")
+        [ "$rows" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    echo "gave up after 60 s waiting for $2 rows in $1.activity: $rows there" >&2
 }

@@ -6,8 +6,8 @@
 #
 # Runs the demo app behind `trackingproxy serve`, and `trackingproxy analytics serve` beside it, on a
 # database of its own (`isolation_check`, on the cluster the PG* variables or .pgdata/env name), then:
-#   1. sends REQUESTS tracked requests through the sidecar on 4 connections while an analyst polls
-#      the API; half way, the analytics service gets SIGKILL;
+#   1. sends REQUESTS tracked requests through the sidecar on 4 connections; half way, an analyst's
+#      query is answered, then the analytics service gets SIGKILL;
 #   2. checks that every request was answered 2xx and, once the writer drained, that `activity`
 #      holds exactly one row per answered request;
 #   3. starts the analytics service again, kills the sidecar with SIGKILL, and checks that the API
@@ -21,8 +21,7 @@ die() { echo "isolation-check: $*" >&2; exit 1; }
 . "$repo/scripts/e2e-common.sh"
 e2e_begin_with_database isolation-check isolation_check
 
-read -r app_port proxy_port admin_port < <(e2e_free_ports)
-read -r analytics_port _ _ < <(e2e_free_ports)
+read -r app_port proxy_port admin_port analytics_port < <(e2e_free_ports 4)
 token=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 cat >"$out/config.yaml" <<YAML
 listen: 127.0.0.1:$proxy_port
@@ -91,8 +90,7 @@ load_pid=$!
 for _ in $(seq 1 600); do grep -q half "$out/load.progress" && break; sleep 0.05; done
 grep -q half "$out/load.progress" || die "the load did not reach half way"
 api "/api/v1/analytics/user-activity/?limit=1" >/dev/null || die "the analytics API did not answer during the load"
-kill -9 "$analytics_pid"
-wait "$analytics_pid" 2>/dev/null || true
+e2e_kill "$analytics_pid"
 echo "isolation-check: analytics service killed with SIGKILL half way through the load"
 wait "$load_pid" || die "the load failed"
 read -r answered failed <"$out/load.out"
@@ -103,14 +101,15 @@ for _ in $(seq 1 300); do
     [ "$(status queue_depth)" = 0 ] && [ "$(status spool_records)" = 0 ] && break
     sleep 0.1
 done
+# An empty queue and spool can still mean a batch being committed: wait for its rows too.
+e2e_wait_for_rows isolation_check "$answered"
 read -r rows distinct < <("$psql_bin" -X -qtA -F ' ' -d isolation_check -c "SELECT count(*), count(DISTINCT id) FROM activity")
 echo "isolation-check: $answered requests answered, $rows rows ($distinct distinct ids)"
 [ "$rows" -eq "$answered" ] && [ "$distinct" -eq "$rows" ] || die "FAILED: expected exactly $answered rows"
 
 # 3. The other way round: the sidecar dies, the analysts do not notice.
 start_analytics
-kill -9 "$sidecar_pid"
-wait "$sidecar_pid" 2>/dev/null || true
+e2e_kill "$sidecar_pid"
 echo "isolation-check: sidecar killed with SIGKILL"
 count=$(api "/api/v1/analytics/user-activity/?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])') \
     || die "FAILED: the analytics API does not answer after the sidecar died"

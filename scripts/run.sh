@@ -38,7 +38,8 @@ wait_for http://127.0.0.1:8000/health/
 pids+=($!)
 wait_for http://127.0.0.1:9090/healthz
 
-[ -s .run/analytics-token ] || python3 -c 'import secrets; print(secrets.token_hex(24))' > .run/analytics-token
+# An admin token, readable by this user only.
+[ -s .run/analytics-token ] || (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(24))' > .run/analytics-token)
 token=$(cat .run/analytics-token)
 TRACKINGPROXY_ANALYTICS__TOKENS="[{token: \"$token\", role: admin}]" \
   "$BIN" analytics serve --config config/trackingproxy.yaml 2> .run/analytics.log &

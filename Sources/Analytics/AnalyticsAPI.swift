@@ -4,7 +4,7 @@ import Logging
 import PostgreSQL
 import DeploymentConfiguration
 
-/// The analytics API and dashboard for the admin listener:
+/// The analytics API and dashboard, served by the analytics service (`AnalyticsServer`):
 ///
 /// - `GET /api/v1/analytics/user-activity/`
 /// - `GET /api/v1/analytics/activity-summary/`
@@ -65,7 +65,7 @@ public struct AnalyticsAPI: Sendable {
     }
 }
 
-/// Mounts the analytics API and the dashboard on `router` (the admin listener's).
+/// Mounts the analytics API and the dashboard on `router` (the analytics service's).
 public func addAnalyticsRoutes<Context: RequestContext>(to router: Router<Context>, api: AnalyticsAPI) {
     router.get("/api/v1/analytics/user-activity") { request, _ in
         await AnalyticsAPI.respond { () async throws(AnalyticsProblem) in try await api.userActivity(request) }

@@ -18,7 +18,7 @@ public actor ConnectionPool {
 
     /// - Parameters:
     ///   - url: libpq conninfo or URI; `nil` uses the `PG*` variables.
-    ///   - maxConnections: at least 1 (default 2: the admin listener is not the proxy's data path).
+    ///   - maxConnections: at least 1 (default 2).
     public init(url: Secret?, maxConnections: Int = 2, applicationName: String = "trackingproxy-analytics", logger: Logger) {
         precondition(maxConnections >= 1, "a pool holds at least one connection")
         self.url = url

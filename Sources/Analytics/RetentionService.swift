@@ -6,8 +6,8 @@ import PostgreSQL
 import DeploymentConfiguration
 
 /// Prunes activity older than `retention.days` once at start and then every `retention.interval`,
-/// for `serve`. A failed prune is logged and tried again at the next interval; it never stops
-/// the sidecar. Stops at graceful shutdown (a prune in progress finishes first).
+/// for the analytics service (sidecars never prune). A failed prune is logged and tried again at
+/// the next interval; it never stops the service. Stops at graceful shutdown (a prune in progress finishes first).
 public struct RetentionService: Service {
     private let configuration: RetentionConfiguration
     private let databaseURL: Secret?

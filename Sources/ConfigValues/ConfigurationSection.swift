@@ -2,8 +2,8 @@
 /// that must agree with each other), the one way every section is validated.
 ///
 /// Decoding reads types (an integer, a duration); `problems()` judges the decoded values. The
-/// configuration loader calls it on the root after decoding and reports each problem at its key
-/// in the file (`config.yaml:12:3: ingest.batch.max_size: …`), or at the flag or environment
+/// configuration loader calls it on the root after decoding and reports the first problem at its
+/// key in the file (`config.yaml:12:3: ingest.batch.max_size: …`), or at the flag or environment
 /// variable that set it. A section composes its subsections' problems under their keys.
 public protocol ConfigurationSection {
     /// Every problem of this section, each at its key path relative to the section; empty when valid.
@@ -14,7 +14,7 @@ public protocol ConfigurationSection {
 /// is allowed.
 public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
     /// Dotted key path relative to the section that reported it, e.g. `batch.max_size`; list
-    /// elements are numbers (`tokens.1.user_id`).
+    /// elements are indexed (`tokens[1].user_id`).
     public var keyPath: String
     /// What is wrong and what is allowed, as a sentence.
     public var message: String

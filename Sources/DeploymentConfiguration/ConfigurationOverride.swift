@@ -1,3 +1,5 @@
+import JSONWriting
+
 /// One value placed over the configuration file, from an environment variable or a flag.
 package struct ConfigurationOverride: Sendable, Equatable {
     /// The key path the value is written to, e.g. `["upstream", "url"]`.
@@ -11,6 +13,13 @@ package struct ConfigurationOverride: Sendable, Equatable {
         self.keyPath = keyPath
         self.yaml = yaml
         self.source = source
+    }
+
+    /// `text` as a YAML double-quoted scalar, so that a flag's value is read as that exact string
+    /// (a conninfo with `"`, `\\`, `#` or `: ` in it), never as YAML syntax. A JSON string literal
+    /// is one: YAML 1.2's double-quoted escapes include JSON's.
+    package static func quoted(_ text: String) -> String {
+        JSONText.string(text)
     }
 
     /// The prefix every environment variable of ours carries.

@@ -2,7 +2,8 @@ import ActivityRules
 import ConfigValues
 import Ingest
 
-/// The whole configuration of `trackingproxy serve`, nested like the YAML file.
+/// The whole configuration file, nested like the YAML: what `trackingproxy serve` (the sidecar)
+/// and `trackingproxy analytics serve` read; each uses its sections (see the README's table).
 ///
 /// Every field has a default, so an empty file is a valid configuration. Keys are snake_case in
 /// YAML. Unknown keys are rejected by `ConfigurationLoader`, which also applies environment
@@ -26,9 +27,9 @@ package struct ProxyConfiguration: Codable, Sendable, Equatable, ConfigurationSe
     package var tracking = TrackingConfiguration()
     /// Where and how activities are stored: PostgreSQL, queue, batches, spool (module Ingest).
     package var ingest = IngestConfiguration()
-    /// Who may read activities through the admin listener's analytics API and dashboard.
+    /// The analytics service (`analytics serve`): its listener, and who may read its API and dashboard.
     package var analytics = AnalyticsConfiguration()
-    /// How long activities are kept (`serve` prunes daily when `retention.days` is set).
+    /// How long activities are kept (the analytics service prunes when `retention.days` is set).
     package var retention = RetentionConfiguration()
 
     package enum CodingKeys: String, CodingKey, CaseIterable {

@@ -1,16 +1,16 @@
 import ConfigValues
 
-/// The `retention:` section of the configuration: how long activity is kept when `serve` prunes
-/// by itself. `trackingproxy db prune` (for cron) takes its age as a flag instead.
+/// The `retention:` section of the configuration: how long activity is kept when the analytics
+/// service (`analytics serve`) prunes by itself. `trackingproxy db prune` (for cron) takes its age as a flag instead.
 ///
 /// ```yaml
 /// retention:
-///   days: 90          # null (the default) turns daily pruning in serve off
+///   days: 90          # null (the default) turns daily pruning off
 ///   interval: "24h"   # time between two prunes
 /// ```
 /// Every key is encoded (`days` as `null` when unset), so re-encoding shows unknown keys.
 public struct RetentionConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
-    /// Days of activity to keep; `nil` (default) means `serve` never prunes. 1 to 36500.
+    /// Days of activity to keep; `nil` (default) means nothing is ever pruned. 1 to 36500.
     public var days: Int?
     /// Time between two prunes (default 24h, at least 1m).
     public var interval: ConfigDuration

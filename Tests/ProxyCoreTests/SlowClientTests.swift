@@ -45,17 +45,18 @@ import Testing
     }
 
     @Test func aBodyThatKeepsComingIsNotTimedOut() async throws {
-        // Parts 400 ms apart, for 4 s in all, under a 2 s timeout: the wait between two parts
-        // counts, not the whole body's time (margins wide enough for a loaded machine).
-        try await ProxyHarness.run(configure: { $0.client.bodyTimeout = .seconds(2) }) { proxy in
+        // Parts 500 ms apart, for 6 s in all, under a 4 s timeout: the wait between two parts
+        // counts, not the whole body's time. The margin takes a 3.5 s stall of this test's task,
+        // which `swift test` running every suite at once on 2 busy cores has shown for a 2 s one.
+        try await ProxyHarness.run(configure: { $0.client.bodyTimeout = .seconds(4) }) { proxy in
             let client = try await proxy.connect()
-            try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n")
-            for _ in 0..<10 {
-                try await Task.sleep(for: .milliseconds(400))
+            try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 24\r\n\r\n")
+            for _ in 0..<12 {
+                try await Task.sleep(for: .milliseconds(500))
                 try await client.send("ab")
             }
             let echo = try await client.readResponse().echo()
-            #expect(echo.bodyLength == 20)
+            #expect(echo.bodyLength == 24)
         }
     }
 
@@ -81,7 +82,9 @@ import Testing
     }
 
     @Test func aSlowButSteadyReaderIsNotTimedOut() async throws {
-        try await ProxyHarness.run(configure: { $0.client.sendTimeout = .milliseconds(800) }) { proxy in
+        // A 3 s timeout against reads 100 ms apart: a loaded machine's stall of the reading task
+        // (seen: over 800 ms) must not look like a client that stopped reading.
+        try await ProxyHarness.run(configure: { $0.client.sendTimeout = .seconds(3) }) { proxy in
             let client = try await proxy.connect()
             try await client.channel.setOption(.autoRead, value: false).get()
             try await client.send("GET /stream?bytes=4000000 HTTP/1.1\r\nHost: a\r\n\r\n")

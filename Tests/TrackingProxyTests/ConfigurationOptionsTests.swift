@@ -56,3 +56,16 @@ import Testing
         #expect(error.keyPath == "upstream.url")
     }
 }
+
+/// A flag's value is that exact string, whatever YAML syntax it holds (review of issue 10: a
+/// conninfo with `"` or `\` was misread).
+@Suite struct FlagQuotingTests {
+    @Test(arguments: [
+        #"host=db password='a"b\c' dbname=reports"#, "postgresql://u:p%40ss@h/db?x=1#frag", "key: value # not a comment", "tab\there",
+    ])
+    func databaseURLFlagIsTakenVerbatim(_ url: String) throws {
+        let options = try ConfigurationOptions.parse(["--database-url", url])
+        let configuration = try ConfigurationLoader<ProxyConfiguration>().load(yaml: nil, fileName: nil, overrides: options.overrides(environment: [:]))
+        #expect(configuration.ingest.database.url?.value == url)
+    }
+}

@@ -28,7 +28,7 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
             environment: ProcessInfo.processInfo.environment,
             flags: [
                 (listen, "listen", ["analytics", "listen"]),
-                (databaseURL.map { "\"\($0)\"" }, "database-url", ["ingest", "database", "url"]),
+                (databaseURL.map(ConfigurationOverride.quoted), "database-url", ["ingest", "database", "url"]),
                 (logLevel, "log-level", ["log", "level"]),
             ])
         let configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)

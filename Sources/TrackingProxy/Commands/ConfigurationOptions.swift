@@ -43,11 +43,11 @@ struct ConfigurationOptions: ParsableArguments {
                 (adminListen, "admin-listen", ["admin", "listen"]),
                 (logLevel, "log-level", ["log", "level"]),
                 (rules, "rules", ["tracking", "rules_file"]),
-                (databaseURL.map { "\"\($0)\"" }, "database-url", ["ingest", "database", "url"]),
+                (databaseURL.map(ConfigurationOverride.quoted), "database-url", ["ingest", "database", "url"]),
                 (spoolDir, "spool-dir", ["ingest", "spool", "dir"]),
             ])
         if !trustedProxies.isEmpty {
-            let list = "[" + trustedProxies.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+            let list = "[" + trustedProxies.map(ConfigurationOverride.quoted).joined(separator: ", ") + "]"
             result.append(ConfigurationOverride(keyPath: ["tracking", "trusted_proxies"], yaml: list, source: "flag --trusted-proxy"))
         }
         return result

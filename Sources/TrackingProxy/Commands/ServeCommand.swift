@@ -19,6 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
         let process = ProcessObservability(configuration: configuration, label: "trackingproxy")
         let logger = process.logger
         logger.info("effective configuration:\n\(ConfigurationLoader<ProxyConfiguration>.render(configuration))")
+        if let days = configuration.retention.days {
+            logger.warning("retention.days is \(days), but sidecars never prune: run `trackingproxy analytics serve` (one per deployment), which does")
+        }
 
         let threads = configuration.threads == 0 ? System.coreCount : configuration.threads
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -41,8 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
             print(error.rendered)
             throw ExitCode.failure
         case .failure(let error as SidecarError):
-            print("Error: \(error)")
-            throw ExitCode.failure
+            // As before the split: printed on stderr with the usage hint, exit status 64.
+            throw ValidationError("\(error)")
         case .failure(let error):
             logger.error("stopped with an error", metadata: ["error.message": "\(error)"])
             throw ExitCode.failure
