@@ -72,13 +72,6 @@ let package = Package(
             ] + nio,
             swiftSettings: swiftSettings
         ),
-        // The configuration file: every section's values, the root both processes read, and the one
-        // loader (YAML, environment, flags; unknown keys are errors). Values only, no services.
-        .target(
-            name: "DeploymentConfiguration",
-            dependencies: ["ConfigValues", "ActivityRules", "Ingest", "JSONWriting", .product(name: "Yams", package: "Yams")],
-            swiftSettings: swiftSettings
-        ),
         // The analytics service's library: queries, rollups, retention, the HTTP API and dashboard.
         // Reads what Ingest writes, through the PostgreSQL layer; never linked into the sidecar.
         .target(
@@ -87,7 +80,6 @@ let package = Package(
                 "ConfigValues",
                 "JSONWriting",
                 "PostgreSQL",
-                "DeploymentConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +99,6 @@ let package = Package(
                 "ActivityRules",
                 "Ingest",
                 "JSONWriting",
-                "DeploymentConfiguration",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Atomics", package: "swift-atomics"),
@@ -119,6 +110,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
             ] + nio,
+            swiftSettings: swiftSettings
+        ),
+        // The configuration file: the root both processes read, composed of each library's sections,
+        // and the one loader (YAML, environment, flags; unknown keys are errors). Values only.
+        .target(
+            name: "DeploymentConfiguration",
+            dependencies: [
+                "ConfigValues", "ActivityRules", "Ingest", "ProxyCore", "Analytics", "JSONWriting", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The executable: the command line and the wiring of the libraries above, nothing else.
@@ -190,7 +190,6 @@ let package = Package(
                 "ProxyCore",
                 "ActivityRules",
                 "Ingest",
-                "DeploymentConfiguration",
                 "ConfigValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -201,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeploymentConfigurationTests",
-            dependencies: ["DeploymentConfiguration", "ConfigValues", "ActivityRules", "Ingest"],
+            dependencies: ["DeploymentConfiguration", "ProxyCore", "Analytics", "ConfigValues", "ActivityRules", "Ingest"],
             swiftSettings: swiftSettings
         ),
         // The executable's commands and options, parsed as a user types them.
@@ -245,18 +244,18 @@ if benchmarks {
 /// (`-sanitize=fuzzer,address`), its seed corpus is `Tests/Fuzz/Corpus/<name>/` and the inputs that
 /// once crashed it are `Tests/Fuzz/Crashes/<name>/`; `make test` replays both, `make fuzz` fuzzes.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-request-path", ["ProxyCore", "DeploymentConfiguration", "ActivityRules", "Ingest", "ConfigValues",
+    ("fuzz-request-path", ["ProxyCore", "ActivityRules", "Ingest", "ConfigValues",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
-    ("fuzz-analytics-query", ["Analytics", "PostgreSQL", "DeploymentConfiguration", .product(name: "Hummingbird", package: "hummingbird")]),
+    ("fuzz-analytics-query", ["Analytics", "PostgreSQL", .product(name: "Hummingbird", package: "hummingbird")]),
     ("fuzz-spool-segment", ["Ingest"]),
     ("fuzz-forwarded-for", ["ActivityRules"]),
     ("fuzz-jwt", ["ActivityRules"]),
     ("fuzz-description-template", ["ActivityRules"]),
     ("fuzz-rules-file", ["ActivityRules"]),
-    ("fuzz-config-file", ["DeploymentConfiguration", "ActivityRules", "Ingest", "ConfigValues"]),
+    ("fuzz-config-file", ["DeploymentConfiguration", "ProxyCore", "Analytics", "ActivityRules", "Ingest", "ConfigValues"]),
 ]
 
 if fuzzing {

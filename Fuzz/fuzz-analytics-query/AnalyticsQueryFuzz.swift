@@ -4,7 +4,6 @@ import Hummingbird
 
 @testable import PostgreSQL
 @testable import Analytics
-@testable import DeploymentConfiguration
 
 /// Query strings through the analytics routes' own parsers (`QueryParameters` as Hummingbird
 /// decodes them, then `UserActivityQuery`, `SummaryQuery` or `DashboardQuery`), and the value

@@ -8,7 +8,6 @@ import NIOHTTP1
 
 @testable import Ingest
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Client bytes through the proxy's own client pipeline (timeouts, HTTP codec, validation, header
 /// rewriting, framing, target normalisation, rule matching, tracking) on `EmbeddedChannel`s, with
@@ -44,8 +43,8 @@ enum RequestPathFuzz {
 
 /// What every input shares: the configuration and the tracking policy (the shipped rules).
 enum Setup {
-    static let configuration: ProxyConfiguration = {
-        var configuration = ProxyConfiguration()
+    static let configuration: SidecarConfiguration = {
+        var configuration = SidecarConfiguration()
         configuration.client.maxHeaderBytes = .init(bytes: 4096)
         configuration.client.maxURLBytes = .init(bytes: 1024)
         configuration.client.maxBodyBytes = .init(bytes: 4096)

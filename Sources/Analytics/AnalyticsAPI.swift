@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgreSQL
-import DeploymentConfiguration
 
 /// The analytics API and dashboard, served by the analytics service (`AnalyticsServer`):
 ///

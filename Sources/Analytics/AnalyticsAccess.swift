@@ -1,6 +1,5 @@
 import ConfigValues
 import Foundation
-import DeploymentConfiguration
 
 /// What the caller of an analytics request may see, found from its token.
 public struct AnalyticsAccess: Sendable, Equatable {

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import PostgreSQL
-import DeploymentConfiguration
 
 /// Prunes activity older than `retention.days` once at start and then every `retention.interval`,
 /// for the analytics service (sidecars never prune). A failed prune is logged and tried again at

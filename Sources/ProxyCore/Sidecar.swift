@@ -1,5 +1,4 @@
 import ActivityRules
-import DeploymentConfiguration
 import Ingest
 import Logging
 import NIOCore
@@ -21,7 +20,7 @@ package struct Sidecar: Sendable {
     package let writer: ActivityWriter
     let tracker: ActivityTracker
     let adminServer: AdminServer
-    let configuration: ProxyConfiguration
+    let configuration: SidecarConfiguration
     let logger: Logger
 
     /// Builds every part; binds nothing yet (see `makeServiceGroup`).
@@ -34,7 +33,7 @@ package struct Sidecar: Sendable {
     ///   - onProxyListening: called with the proxy's bound address (port 0 picks one).
     ///   - onAdminListening: called with the admin listener's bound port.
     package init(
-        configuration: ProxyConfiguration, version: String, group: MultiThreadedEventLoopGroup, registry: PrometheusCollectorRegistry,
+        configuration: SidecarConfiguration, version: String, group: MultiThreadedEventLoopGroup, registry: PrometheusCollectorRegistry,
         logger: Logger,
         onProxyListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
         onAdminListening: @escaping @Sendable (Int) -> Void = { _ in }
@@ -90,7 +89,7 @@ package struct Sidecar: Sendable {
     /// `tracker` deciding what is recorded (nil: nothing). `init` builds the sidecar's with it;
     /// data-path tests build theirs with it too.
     static func makeProxyServer(
-        configuration: ProxyConfiguration, upstreamAddress: SocketAddress, group: any EventLoopGroup, tracker: ActivityTracker?,
+        configuration: SidecarConfiguration, upstreamAddress: SocketAddress, group: any EventLoopGroup, tracker: ActivityTracker?,
         logger: Logger, isTrustedPeer: (@Sendable (String) -> Bool)? = nil
     ) -> ProxyServer {
         let clientIP = tracker?.currentPolicy.clientIP

@@ -67,13 +67,14 @@ import Testing
 /// Runs an `AnalyticsService` on a free port over the seeded database, as `analytics serve` does,
 /// calls `body` with the port, then shuts it down gracefully.
 func withAnalyticsService(maxConnections: Int = 16, _ body: @Sendable @escaping (Int) async throws -> Void) async throws {
-    var configuration = ProxyConfiguration()
-    configuration.ingest.database.url = Secret(try await SeededDatabase.shared.get())
-    configuration.analytics.listen = HostPort(host: "127.0.0.1", port: 0)
-    configuration.analytics.maxConnections = maxConnections
-    configuration.analytics.tokens = [.init(token: Secret(AnalyticsServiceTests.token), role: .admin)]
+    var analytics = AnalyticsConfiguration(tokens: [.init(token: Secret(AnalyticsServiceTests.token), role: .admin)])
+    analytics.listen = HostPort(host: "127.0.0.1", port: 0)
+    analytics.maxConnections = maxConnections
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let service = AnalyticsService(configuration: configuration, registry: PrometheusCollectorRegistry(), logger: testLogger) { port in
+    let service = AnalyticsService(
+        analytics: analytics, retention: RetentionConfiguration(), databaseURL: Secret(try await SeededDatabase.shared.get()),
+        registry: PrometheusCollectorRegistry(), logger: testLogger
+    ) { port in
         continuation.yield(port)
         continuation.finish()
     }

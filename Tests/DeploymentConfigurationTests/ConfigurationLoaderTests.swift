@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import DeploymentConfiguration
+@testable import ProxyCore
 
 /// `ConfigurationLoader`: unknown keys, bad values with their key path and source, and precedence
 /// (flag > environment > file > default).

@@ -4,7 +4,6 @@ import Testing
 
 @testable import ActivityRules
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// The row an activity becomes: its metadata JSON, ids and fields.
 @Suite struct ActivityRecordTests {

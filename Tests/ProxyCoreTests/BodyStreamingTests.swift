@@ -1,7 +1,6 @@
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Bodies both ways, streamed and checked by checksum: Content-Length and chunked, large and
 /// small, 100-continue, and responses that have no body.

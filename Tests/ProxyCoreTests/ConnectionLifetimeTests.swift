@@ -5,7 +5,6 @@ import NIOHTTP1
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// A client connection's handlers are freed with it: a handler that kept its context after
 /// leaving the pipeline kept both alive (the context holds its handler), and with them the
@@ -18,7 +17,7 @@ import Testing
         private(set) var upstreams: [EmbeddedChannel] = []
 
         init() throws {
-            let configuration = ProxyConfiguration()
+            let configuration = SidecarConfiguration()
             let context = ProxyContext(configuration: configuration, tracker: nil, logger: Logger(label: "test")) { _ in false }
             let loop = self.loop
             client = EmbeddedChannel(loop: loop)

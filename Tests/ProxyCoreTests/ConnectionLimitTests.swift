@@ -2,7 +2,6 @@ import NIOCore
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 @Suite struct ConnectionLimitTests {
     @Test func connectionsBeyondTheLimitAreClosedAndTheOthersServed() async throws {

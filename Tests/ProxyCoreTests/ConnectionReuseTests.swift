@@ -1,7 +1,6 @@
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Client keep-alive and pipelining, and pooled connections to the upstream.
 @Suite struct ConnectionReuseTests {

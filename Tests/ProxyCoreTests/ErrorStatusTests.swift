@@ -1,7 +1,6 @@
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Requests the proxy answers itself, with the right status, without bothering the upstream.
 @Suite struct ErrorStatusTests {

@@ -2,7 +2,6 @@ import NIOCore
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// `ProxyServer.shutdown(gracePeriod:)`: stop accepting, let the request in flight finish.
 @Suite struct GracefulShutdownTests {

@@ -1,7 +1,6 @@
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Header handling both ways: hop-by-hop fields stripped (RFC 9110 §7.6.1), `Host` kept or
 /// rewritten, `X-Forwarded-*` written from what the proxy can vouch for.

@@ -3,7 +3,6 @@ import NIOHTTP1
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// `HeaderRewriter` on its own: the head sent upstream and the head sent back to the client.
 @Suite struct HeaderRewriterTests {

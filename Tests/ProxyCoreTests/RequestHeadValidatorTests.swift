@@ -2,7 +2,6 @@ import NIOHTTP1
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// `RequestHeadValidator` on its own: what it accepts, with which framing, and what it refuses.
 @Suite struct RequestHeadValidatorTests {

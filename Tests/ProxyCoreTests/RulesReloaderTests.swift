@@ -5,7 +5,6 @@ import Logging
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// SIGHUP and the file watch reload concurrently; the file's newest content must win.
 @Suite struct RulesReloaderTests {

@@ -6,7 +6,6 @@ import NIOPosix
 import Prometheus
 import Testing
 
-@testable import DeploymentConfiguration
 @testable import Ingest
 @testable import ProxyCore
 
@@ -20,7 +19,7 @@ import Testing
         let refusingDatabase = try RefusingPort()
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-spool-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: spool) }
-        var configuration = ProxyConfiguration()
+        var configuration = SidecarConfiguration()
         configuration.listen = HostPort(host: "127.0.0.1", port: 0)
         configuration.admin.listen = HostPort(host: "127.0.0.1", port: 0)
         configuration.upstream.url = UpstreamURL(host: "127.0.0.1", port: upstream.port)
@@ -86,7 +85,7 @@ import Testing
     @Test func anUnresolvableUpstreamOrBadRulesStopTheBuildWithASentence() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        var configuration = ProxyConfiguration()
+        var configuration = SidecarConfiguration()
         configuration.upstream.url = UpstreamURL(host: "no-such-host.invalid", port: 80)
         #expect { try Sidecar(configuration: configuration, version: "test", group: group, registry: PrometheusCollectorRegistry(), logger: Logger(label: "t")) }
             throws: { "\($0)".contains("upstream.url: cannot resolve no-such-host.invalid") }

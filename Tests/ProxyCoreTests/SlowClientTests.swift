@@ -4,7 +4,6 @@ import NIOPosix
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Clients that stop sending a body or stop reading a response do not hold an app worker: both
 /// connections close after `client.body_timeout` / `client.send_timeout`. A stalled body records

@@ -1,7 +1,6 @@
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Requests whose framing the upstream could read differently from the proxy (request smuggling):
 /// each is answered 400, the connection is closed, and the upstream sees nothing of it.

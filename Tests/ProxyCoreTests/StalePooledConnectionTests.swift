@@ -2,7 +2,6 @@ import NIOCore
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// A pooled upstream connection that the upstream closes just as the proxy reuses it (its own
 /// keep-alive timeout running out) must not surface as an error when retrying is safe.

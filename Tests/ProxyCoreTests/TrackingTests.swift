@@ -5,7 +5,6 @@ import NIOPosix
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// Requests through a real proxy with a real upstream: which become activities, with what.
 @Suite struct TrackingTests {

@@ -4,7 +4,6 @@ import NIOPosix
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// What a client sends never crosses the proxy's trust boundary: header spellings the app reads as
 /// the proxy's own, identities from fields the app never saw, hosts that are no host, upgrades to

@@ -2,7 +2,6 @@ import NIOCore
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// An upstream that is down, slow, or dies mid-response: the client gets 502, 504, or a closed
 /// connection, always promptly and never a hang.

@@ -2,7 +2,6 @@ import Foundation
 import Testing
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// `Upgrade: websocket` is tunnelled byte for byte after the upstream's 101.
 @Suite struct WebSocketTunnelTests {

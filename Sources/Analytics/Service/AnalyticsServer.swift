@@ -1,5 +1,4 @@
 import ConfigValues
-import DeploymentConfiguration
 import Foundation
 import Hummingbird
 import HummingbirdCore

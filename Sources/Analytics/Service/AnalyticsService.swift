@@ -1,4 +1,4 @@
-import DeploymentConfiguration
+import ConfigValues
 import Foundation
 import Logging
 import Prometheus
@@ -15,25 +15,30 @@ package struct AnalyticsService: Sendable {
     /// The read connections of the API; closed by `run` when the service group returns.
     let pool: ConnectionPool
     let server: AnalyticsServer
-    let configuration: ProxyConfiguration
+    let retention: RetentionConfiguration
+    let databaseURL: Secret?
     let logger: Logger
 
     /// - Parameters:
+    ///   - analytics: the `analytics` section: listener, limits, tokens.
+    ///   - retention: the `retention` section: the prune job's schedule.
+    ///   - databaseURL: `ingest.database.url`, the database the sidecars write (nil: the `PG*` variables).
     ///   - registry: where `/metrics` reads from; the caller bootstraps `MetricsSystem` with it.
     ///   - onListening: called with the bound port (port 0 picks one).
     package init(
-        configuration: ProxyConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        analytics: AnalyticsConfiguration, retention: RetentionConfiguration, databaseURL: Secret?, registry: PrometheusCollectorRegistry,
+        logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
-        let pool = ConnectionPool(url: configuration.ingest.database.url, logger: logger)
+        let pool = ConnectionPool(url: databaseURL, logger: logger)
         let startedAt = ContinuousClock.now
         let api = AnalyticsAPI(
-            configuration: configuration.analytics, pool: pool,
+            configuration: analytics, pool: pool,
             runtimeFigures: { RuntimeFigures(uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds)) },
             logger: logger)
         self.pool = pool
-        self.server = AnalyticsServer(configuration: configuration.analytics, api: api, registry: registry, logger: logger, onListening: onListening)
-        self.configuration = configuration
+        self.server = AnalyticsServer(configuration: analytics, api: api, registry: registry, logger: logger, onListening: onListening)
+        self.retention = retention
+        self.databaseURL = databaseURL
         self.logger = logger
     }
 
@@ -41,9 +46,8 @@ package struct AnalyticsService: Sendable {
     /// a job in progress finishes, then the read connections close.
     package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: PoolCloser(pool: pool))]
-        if configuration.retention.days != nil {
-            services.append(.init(service: RetentionService(
-                configuration: configuration.retention, databaseURL: configuration.ingest.database.url, logger: logger)))
+        if retention.days != nil {
+            services.append(.init(service: RetentionService(configuration: retention, databaseURL: databaseURL, logger: logger)))
         }
         services.append(.init(service: server.makeApplication()))
         return ServiceGroup(

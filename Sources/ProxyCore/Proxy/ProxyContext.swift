@@ -1,7 +1,6 @@
 import ActivityRules
 import Logging
 import NIOCore
-import DeploymentConfiguration
 
 /// What every client connection of one proxy server shares: immutable, built once at start.
 final class ProxyContext: Sendable {
@@ -33,7 +32,7 @@ final class ProxyContext: Sendable {
     /// `Host` when `upstream.rewrite_host` is on, and, with a tracker, the identity headers its
     /// policy reads stripped from responses and refused from untrusted peers.
     convenience init(
-        configuration: ProxyConfiguration, tracker: ActivityTracker?, logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
+        configuration: SidecarConfiguration, tracker: ActivityTracker?, logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
     ) {
         var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
         rewriter.underscoresInHeaders = configuration.client.underscoresInHeaders

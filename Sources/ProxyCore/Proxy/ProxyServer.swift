@@ -5,7 +5,6 @@ import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
-import DeploymentConfiguration
 
 /// The client-facing listener: accepts connections and gives each its pipeline
 /// (timeouts → HTTP codec → `ProxyServerHandler`).
@@ -14,7 +13,7 @@ import DeploymentConfiguration
 /// accepting, lets in-flight requests finish within a grace period, then closes the rest.
 /// Thread-safe: its state is immutable or behind locks and atomics.
 final class ProxyServer: Sendable {
-    let configuration: ProxyConfiguration
+    let configuration: SidecarConfiguration
     let context: ProxyContext
     private let group: any EventLoopGroup
     private let upstreamAddress: SocketAddress
@@ -23,7 +22,7 @@ final class ProxyServer: Sendable {
     private let quiescing: ServerQuiescingHelper
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
 
-    init(configuration: ProxyConfiguration, upstreamAddress: SocketAddress, group: any EventLoopGroup, context: ProxyContext) {
+    init(configuration: SidecarConfiguration, upstreamAddress: SocketAddress, group: any EventLoopGroup, context: ProxyContext) {
         self.configuration = configuration
         self.context = context
         self.group = group

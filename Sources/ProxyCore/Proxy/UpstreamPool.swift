@@ -1,7 +1,6 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import DeploymentConfiguration
 
 /// Keep-alive connections to the upstream for one event loop.
 ///

@@ -1,3 +1,4 @@
+import ConfigValues
 import Analytics
 import ArgumentParser
 import DeploymentConfiguration
@@ -38,7 +39,10 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
         if configuration.analytics.tokens.isEmpty {
             logger.warning("analytics.tokens is empty: every API and dashboard request gets 401; add a token (openssl rand -hex 24)")
         }
-        let service = AnalyticsService(configuration: configuration, registry: process.registry, logger: logger) { port in
+        let service = AnalyticsService(
+            analytics: configuration.analytics, retention: configuration.retention, databaseURL: configuration.ingest.database.url,
+            registry: process.registry, logger: logger
+        ) { port in
             logger.info("analytics listening", metadata: ["server.address": "\(configuration.analytics.listen.host):\(port)"])
         }
         do {

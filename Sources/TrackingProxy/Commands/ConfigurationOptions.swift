@@ -1,3 +1,4 @@
+import ConfigValues
 import ArgumentParser
 import Foundation
 import DeploymentConfiguration

@@ -1,3 +1,4 @@
+import ConfigValues
 import DeploymentConfiguration
 import Logging
 import Metrics

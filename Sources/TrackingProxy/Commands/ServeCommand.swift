@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             // The sidecar lives only in this scope: everything that used the event loops is
             // released before they shut down, so nothing schedules work on them meanwhile.
             let sidecar = try Sidecar(
-                configuration: configuration, version: TrackingProxyVersion.current, group: group, registry: process.registry, logger: logger)
+                configuration: configuration.sidecar, version: TrackingProxyVersion.current, group: group, registry: process.registry, logger: logger)
             try await sidecar.makeServiceGroup().run()
             outcome = .success(())
         } catch {

@@ -3,7 +3,6 @@ import NIOCore
 import NIOPosix
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// A `ProxyServer` on `127.0.0.1:0` (its own event loop group) in front of a `TestUpstream`, built
 /// the way `Sidecar` builds it, with a configuration the test can tweak.
@@ -30,7 +29,7 @@ final class ProxyHarness {
     /// Starts the proxy, runs `body`, then shuts everything down, also when `body` throws.
     static func run<T>(
         backend: Backend = .upstream, trustPeers: Bool = false, tracker: ActivityTracker? = nil,
-        configure: (inout ProxyConfiguration) -> Void = { _ in },
+        configure: (inout SidecarConfiguration) -> Void = { _ in },
         _ body: (ProxyHarness) async throws -> T
     ) async throws -> T {
         let harness = try await start(backend: backend, trustPeers: trustPeers, tracker: tracker, configure: configure)
@@ -45,7 +44,7 @@ final class ProxyHarness {
     }
 
     static func start(
-        backend: Backend, trustPeers: Bool, tracker: ActivityTracker? = nil, configure: (inout ProxyConfiguration) -> Void
+        backend: Backend, trustPeers: Bool, tracker: ActivityTracker? = nil, configure: (inout SidecarConfiguration) -> Void
     ) async throws -> ProxyHarness {
         let upstream: TestUpstream?
         let upstreamPort: Int
@@ -64,7 +63,7 @@ final class ProxyHarness {
             upstreamPort = refusingPort!.port
         }
 
-        var configuration = ProxyConfiguration()
+        var configuration = SidecarConfiguration()
         configuration.listen = HostPort(host: "127.0.0.1", port: 0)
         configuration.upstream.url = UpstreamURL(host: "127.0.0.1", port: upstreamPort)
         configure(&configuration)

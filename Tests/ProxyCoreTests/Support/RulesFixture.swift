@@ -3,7 +3,6 @@ import Foundation
 import NIOPosix
 
 @testable import ProxyCore
-@testable import DeploymentConfiguration
 
 /// A rules file in a fresh temporary directory, rewritten at will, removed with `remove()`.
 struct RulesFixture {

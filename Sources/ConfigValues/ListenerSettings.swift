@@ -1,5 +1,3 @@
-import ConfigValues
-
 /// The settings every admin-side HTTP listener has (the sidecar's admin listener, the analytics
 /// service): where it listens and its connection limits, read and checked the same way for both.
 package struct ListenerSettings: Sendable, Equatable, ConfigurationSection {
