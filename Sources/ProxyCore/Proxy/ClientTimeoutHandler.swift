@@ -44,7 +44,9 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     private let period: TimeAmount
     private let onHeadTimeout: () -> Void
     private var phase = Phase.idle(since: .now())
-    private var responseDeadline: NIODeadline?
+    /// Since when the whole request is upstream and its response head awaited; the deadline is
+    /// `responseHeadTimeout` later.
+    private var responseAwaitedSince: NIODeadline?
     /// Whether the request in progress still has body to come.
     private var awaitingBody = false
     /// Since when the proxy has wanted more of the request body and received nothing.
@@ -164,25 +166,29 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// The whole request is upstream: its response head is now awaited.
     func awaitResponseHead() {
-        responseDeadline = .now() + responseHeadTimeout
+        responseAwaitedSince = .now()
     }
 
-    /// The response head arrived (or the proxy answered itself).
-    func responseHeadReceived() {
-        responseDeadline = nil
+    /// The response head arrived (or the proxy answered itself). Returns how long it was awaited
+    /// (the upstream's latency, request fully sent → response head), if it was.
+    @discardableResult
+    func responseHeadReceived() -> TimeAmount? {
+        guard let since = responseAwaitedSince else { return nil }
+        responseAwaitedSince = nil
+        return .now() - since
     }
 
     /// The response is complete; the connection waits for the next request.
     func responseCompleted() {
         if case .stopped = phase { return }
-        responseDeadline = nil
+        responseAwaitedSince = nil
         phase = .idle(since: .now())
     }
 
     /// No more timeouts (the connection became a tunnel, or is closing).
     func stop() {
         phase = .stopped
-        responseDeadline = nil
+        responseAwaitedSince = nil
         awaitingBody = false
         bodyWaitSince = nil
         timer?.cancel()
@@ -230,9 +236,10 @@ final class ClientTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
             timeOut(.send, context)
             return
         }
-        if let responseDeadline {
+        if let since = responseAwaitedSince {
+            let responseDeadline = since + responseHeadTimeout
             if now >= responseDeadline {
-                self.responseDeadline = nil
+                responseAwaitedSince = nil
                 context.fireUserInboundEventTriggered(ResponseHeadTimedOut())
             } else {
                 next = min(next, responseDeadline)

@@ -11,23 +11,16 @@ extension ProxyServerHandler {
     /// pipeline one event-loop turn after it is asked to, in the order asked; the upstream's goes
     /// first: it also watches outbound writes (as `HTTPClientRequestPart`), and the client's bytes
     /// it would meet on their way upstream are only bytes by then (that trapped, found by fuzzing).
-    func startTunnel(_ upstreamResponse: HTTPResponseHead) {
-        // Nothing may have been parsed after the upgrade request: its decoder should have stopped,
-        // and parts it still delivered would reach the tunnel as HTTP parts.
-        guard let context, let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel, let requestHead,
-            pipelined.isEmpty
-        else {
-            upstream?.close()
+    /// The machine made sure nothing was parsed after the upgrade request (no pipelined input):
+    /// parts the decoder still delivered would reach the tunnel as HTTP parts.
+    func startTunnel(_ clientHead: HTTPResponseHead, method: HTTPMethod) {
+        guard let context, let upstreamHandler = upstream, let upstreamChannel = upstreamHandler.channel else {
+            detachUpstream(reuse: false)
             context?.close(promise: nil)
             return
         }
-        shared.metrics.countRequest(method: requestHead.method, status: 101)
-        pending = nil  // a tunnel is not an activity of its own
-        var keepAlive = true
-        let (clientHead, _) = shared.rewriter.clientHead(
-            for: upstreamResponse, requestVersion: requestHead.version, requestIsHead: false, keepAlive: &keepAlive, upgrading: true)
+        shared.metrics.countRequest(method: method, status: 101)
         context.writeAndFlush(wrapOutboundOut(.head(clientHead)), promise: nil)
-        state = .tunnelling
         timeouts.stop()
         upstream = nil
         upstreamHandler.exchange = nil

@@ -2,64 +2,67 @@ import NIOCore
 import NIOHTTP1
 
 extension ProxyServerHandler {
-    func connectUpstream() {
-        state = .connecting
-        let serial = requestSerial
+    /// Opens a fresh upstream connection for exchange `serial`.
+    func connectUpstream(serial: Int) {
         pool.connect { [self] result in
-            guard state == .connecting, serial == requestSerial else {
-                if case .success(let handler) = result { pool.release(handler) }
-                return
-            }
             switch result {
             case .success(let handler):
-                attach(handler, reused: false)
+                upstreamAcquired(handler, serial: serial, reused: false)
             case .failure:
-                shared.metrics.upstreamConnectFailures.increment()
-                respondWithError(.badGateway, closeConnection: !requestEnded)
+                perform(machine.upstreamConnectFailed(serial: serial))
             }
         }
     }
 
-    /// Starts forwarding the current request on `handler`. `flush: false` when called while the
-    /// client's input is being handled (`channelReadComplete`, or the end of `drainPipelined`,
-    /// flushes): the head and the body that came in the same read then leave in one `writev`
-    /// instead of two writes, and wake the upstream once.
-    func attach(_ handler: UpstreamConnectionHandler, reused: Bool, flush: Bool = true) {
-        state = .forwarding
-        upstream = handler
-        upstreamWasReused = reused
-        handler.begin(self)
-        if !(context?.channel.isWritable ?? false) { handler.pauseReads() }
-        if let upstreamHead { handler.write(.head(upstreamHead)) }
-        for part in pendingParts { handler.write(part) }
-        pendingParts.removeAll(keepingCapacity: true)
-        if flush { handler.flush() }
-        if requestEnded { requestFullySent() }
-        if readPending, handler.isWritable {
-            readPending = false
-            requestClientRead()
+    /// An upstream connection for exchange `serial` is ready: the request starts on it, or, when
+    /// that exchange is over, it goes back to the pool.
+    func upstreamAcquired(_ handler: UpstreamConnectionHandler, serial: Int, reused: Bool) {
+        let action = machine.upstreamConnected(serial: serial, reused: reused)
+        switch action {
+        case .sendRequest(let head, let body, let end, let trailers, let flush):
+            upstream = handler
+            handler.begin(self)
+            if !(context?.channel.isWritable ?? false) { handler.pauseReads() }
+            handler.write(.head(head))
+            for part in body { handler.write(.body(.byteBuffer(part))) }
+            if end { handler.write(.end(trailers)) }
+            if flush { handler.flush() }
+            if end { timeouts.awaitResponseHead() }
+            // A client read held while no connection could take the bytes goes on if this one can.
+            perform(machine.upstreamWritabilityChanged(isWritable: handler.isWritable))
+        case .releaseConnection:
+            pool.release(handler)
+        default:
+            perform(action)
         }
     }
 
-    /// Starts the response-head timeout once the whole request is upstream.
-    func requestFullySent() {
-        requestSentAt = .now()
-        if !responseStarted { timeouts.awaitResponseHead() }
+    /// A response part from the upstream connection in use.
+    func upstreamDidReceive(_ part: HTTPClientResponsePart) {
+        switch part {
+        case .head(let head):
+            perform(machine.upstreamResponseHead(head, keepsHeaders: shared.tracker?.readsResponseHeaders ?? false))
+        case .body(let buffer):
+            perform(machine.upstreamResponseBody(buffer))
+        case .end(let trailers):
+            perform(machine.upstreamResponseEnd(trailers))
+        }
     }
 
-    /// The upstream did not start its response in time (`upstream.response_head_timeout`): 504.
-    func responseHeadTimedOut() {
-        guard state == .forwarding, !responseStarted else { return }
-        shared.metrics.upstreamTimeouts.increment()
-        detachUpstream(reuse: false)
-        respondWithError(.gatewayTimeout, closeConnection: !requestEnded)
+    /// The upstream connection in use read everything it had: what went to the client leaves.
+    func upstreamDidReadComplete() {
+        context?.flush()
+    }
+
+    /// The upstream connection in use closed before its response was complete.
+    func upstreamDidClose(_ handler: UpstreamConnectionHandler) {
+        guard upstream === handler else { return }
+        upstream = nil
+        perform(machine.upstreamClosed())
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
-        if isWritable, readPending, state == .forwarding {
-            readPending = false
-            requestClientRead()
-        }
+        perform(machine.upstreamWritabilityChanged(isWritable: isWritable))
     }
 
     /// Ends the use of the upstream connection: back to the pool when the exchange completed
