@@ -6,6 +6,10 @@ import Testing
 @testable import Analytics
 
 extension PostgresTests {
+    /// The readers' connections wait up to 30 s (libpq takes the last `connect_timeout`): twice, on
+    /// a loaded machine, the first connection of this file timed out at the suite's 3 s.
+    static let patientConnect = " connect_timeout=30"
+
     private func heartbeatConfiguration(url: String, instanceID: String?) -> IngestConfiguration {
         var configuration = makeConfiguration(url: url, spoolDir: temporarySpoolDirectory())
         configuration.heartbeatInterval = .seconds(1)
@@ -17,7 +21,7 @@ extension PostgresTests {
     /// heartbeat advances and its figures follow the writer's.
     @Test func heartbeatRowAppearsAndAdvances() async throws {
         let url = try await TestCluster.current().createDatabase()
-        let reader = try await PostgresConnection.connect(url: Secret(url))
+        let reader = try await PostgresConnection.connect(url: Secret(url + Self.patientConnect))
         try await Migrator(logger: testLogger).migrate(reader)
         let store = ActivityStore(connection: reader)
         try await withWriter(heartbeatConfiguration(url: url, instanceID: nil)) { writer in
@@ -41,7 +45,7 @@ extension PostgresTests {
     /// week is deleted by the others.
     @Test func twoWritersPublishTwoRowsAndPruneAStaleOne() async throws {
         let url = try await TestCluster.current().createDatabase()
-        let reader = try await PostgresConnection.connect(url: Secret(url))
+        let reader = try await PostgresConnection.connect(url: Secret(url + Self.patientConnect))
         try await Migrator(logger: testLogger).migrate(reader)
         try await reader.execute("""
             INSERT INTO trackingproxy_instances (instance_id, hostname, version, started_at, heartbeat_at)
@@ -67,7 +71,7 @@ extension PostgresTests {
     /// batches are written as before.
     @Test func aRefusedHeartbeatDoesNotStopTheBatches() async throws {
         let url = try await TestCluster.current().createDatabase()
-        let reader = try await PostgresConnection.connect(url: Secret(url))
+        let reader = try await PostgresConnection.connect(url: Secret(url + Self.patientConnect))
         try await Migrator(logger: testLogger).migrate(reader)
         try await reader.execute("DROP TABLE trackingproxy_instances")
         var configuration = heartbeatConfiguration(url: url, instanceID: "reports-a")
