@@ -31,12 +31,11 @@ ingest:
   spool: {dir: $out/spool, sync_interval: 1s}
 YAML
 
-status() { curl -fsS "http://127.0.0.1:$admin_port/status" | python3 -c "import json,sys; print(json.load(sys.stdin)['ingest']['$1'])"; }
 start_proxy() {
     "$bin" serve --config "$out/config.yaml" >>"$out/server.log" 2>&1 &
     proxy_pid=$!
     pids+=("$proxy_pid")
-    for _ in $(seq 1 100); do [ "$(status database_reachable 2>/dev/null)" = "True" ] && return; sleep 0.1; done
+    for _ in $(seq 1 100); do [ "$(e2e_status database_reachable 2>/dev/null)" = "True" ] && return; sleep 0.1; done
     die "the proxy did not connect to PostgreSQL (see $out/server.log)"
 }
 
@@ -73,7 +72,7 @@ PY
 
 # 3. Past 1.5 sync intervals every record is on disk; then the crash.
 sleep 1.5
-queued=$(status queue_depth); spooled=$(status spool_records); written=$(status rows_written)
+queued=$(e2e_status queue_depth); spooled=$(e2e_status spool_records); written=$(e2e_status rows_written)
 echo "crash-check: $answered requests answered while PostgreSQL was stuck; before kill -9: queue $queued, spool $spooled, written $written"
 e2e_kill "$proxy_pid"
 
@@ -81,12 +80,7 @@ e2e_kill "$proxy_pid"
 "$psql_bin" -X -q -d crash_check -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'crash_check' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()" >/dev/null
 e2e_kill "$locker"
 start_proxy
-for _ in $(seq 1 300); do
-    [ "$(status spool_records)" = 0 ] && [ "$(status queue_depth)" = 0 ] && break
-    sleep 0.1
-done
-# An empty queue and spool can still mean a batch being committed: wait for its rows too.
-e2e_wait_for_rows crash_check "$answered"
+e2e_wait_until_stored crash_check "$answered"
 
 # 5. Exactly one row per answered request.
 read -r rows distinct < <("$psql_bin" -X -qtA -F ' ' -d crash_check -c "SELECT count(*), count(DISTINCT id) FROM activity")

@@ -61,9 +61,18 @@ e2e_kill() { # PID
     pids=("${kept[@]}")
 }
 
-# Waits until the database DATABASE holds ROWS rows in `activity`, up to 60 s; the writer may still
-# be committing its last batch when its queue and spool read empty.
-e2e_wait_for_rows() { # DATABASE ROWS
+# Prints the sidecar's `/status` ingest FIELD (the admin listener on `admin_port`).
+e2e_status() { # FIELD
+    curl -fsS "http://127.0.0.1:$admin_port/status" | python3 -c "import json,sys; print(json.load(sys.stdin)['ingest']['$1'])"
+}
+
+# Waits until the sidecar's queue and spool are empty, then until DATABASE holds ROWS rows in
+# `activity` (up to 30 s and 60 s): an empty queue and spool can still mean a batch being committed.
+e2e_wait_until_stored() { # DATABASE ROWS
+    for _ in $(seq 1 300); do
+        [ "$(e2e_status queue_depth)" = 0 ] && [ "$(e2e_status spool_records)" = 0 ] && break
+        sleep 0.1
+    done
     local rows=0
     for _ in $(seq 1 600); do
         rows=$("$psql_bin" -X -qtA -d "$1" -c "SELECT count(*) FROM activity")

@@ -36,13 +36,12 @@ analytics:
   tokens: [{token: "$token", role: admin}]
 YAML
 
-status() { curl -fsS "http://127.0.0.1:$admin_port/status" | python3 -c "import json,sys; print(json.load(sys.stdin)['ingest']['$1'])"; }
 api() { curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$analytics_port$1"; }
 start_sidecar() {
     "$bin" serve --config "$out/config.yaml" >>"$out/sidecar.log" 2>&1 &
     sidecar_pid=$!
     pids+=("$sidecar_pid")
-    for _ in $(seq 1 100); do [ "$(status database_reachable 2>/dev/null)" = "True" ] && return; sleep 0.1; done
+    for _ in $(seq 1 100); do [ "$(e2e_status database_reachable 2>/dev/null)" = "True" ] && return; sleep 0.1; done
     die "the sidecar did not connect to PostgreSQL (see $out/sidecar.log)"
 }
 start_analytics() {
@@ -97,12 +96,7 @@ read -r answered failed <"$out/load.out"
 [ "$failed" -eq 0 ] && [ "$answered" -eq "$requests" ] || die "FAILED: the sidecar answered $answered of $requests requests with 2xx ($failed failed) after the analytics service died"
 
 # 2. Every answered request is one row.
-for _ in $(seq 1 300); do
-    [ "$(status queue_depth)" = 0 ] && [ "$(status spool_records)" = 0 ] && break
-    sleep 0.1
-done
-# An empty queue and spool can still mean a batch being committed: wait for its rows too.
-e2e_wait_for_rows isolation_check "$answered"
+e2e_wait_until_stored isolation_check "$answered"
 read -r rows distinct < <("$psql_bin" -X -qtA -F ' ' -d isolation_check -c "SELECT count(*), count(DISTINCT id) FROM activity")
 echo "isolation-check: $answered requests answered, $rows rows ($distinct distinct ids)"
 [ "$rows" -eq "$answered" ] && [ "$distinct" -eq "$rows" ] || die "FAILED: expected exactly $answered rows"
