@@ -3,7 +3,10 @@ import NIOHTTP1
 
 extension ProxyConnectionStateMachine {
     /// What the handler does after an event. One value per event, with small payloads (no arrays
-    /// of actions, no existentials): the request path allocates nothing for it.
+    /// of actions, no existentials): the request path allocates nothing for it. Kept small (about
+    /// 60 bytes), as it is returned and switched over for every event: a completion refers to its
+    /// exchange rather than carrying copies of its activity and figures, and the proxy's own
+    /// answers, which are rare, are boxed.
     enum Action {
         /// Nothing to do.
         case none
@@ -36,7 +39,7 @@ extension ProxyConnectionStateMachine {
         case completeResponse(trailers: HTTPHeaders?, reuseUpstream: Bool, Completion)
         /// The proxy answers the request itself: close the upstream connection (if any), write
         /// `answer`'s response, then its completion.
-        case respond(Answer)
+        indirect case respond(Answer)
         /// Write `clientHead` (the 101) and turn both connections into a byte tunnel; count the
         /// request with `method`.
         case startTunnel(clientHead: HTTPResponseHead, method: HTTPMethod)
@@ -82,14 +85,30 @@ extension ProxyConnectionStateMachine {
 
     /// How an exchange whose response is written ends.
     struct Completion {
-        /// Handed to the tracker (completed).
-        var activity: FinishedActivity?
-        /// Counted in the metrics; nil for the proxy's own answers on a closing connection.
-        var counted: CountedRequest?
+        /// The exchange that ends; nil for an answer to a request that started none.
+        let exchange: Exchange?
+        /// The status the client receives.
+        let status: Int
+        /// Whether the request is counted in the metrics: not for the proxy's own answers on a
+        /// closing connection.
+        let isCounted: Bool
         /// Close the connection once the response end is written (the timeouts see the request
         /// end); else the connection is idle (the timeouts see the response complete) and held
         /// pipelined input is replayed.
-        var closeConnection: Bool
+        let closeConnection: Bool
+
+        /// Handed to the tracker (completed).
+        var activity: FinishedActivity? {
+            exchange.flatMap { FinishedActivity($0, status: status, completed: true) }
+        }
+
+        /// Counted in the metrics.
+        var counted: CountedRequest? {
+            guard isCounted, let exchange else { return nil }
+            return CountedRequest(
+                method: exchange.method, status: status, requestBytes: exchange.requestBodyBytes,
+                responseBytes: exchange.responseBodyBytes)
+        }
     }
 
     /// A response the proxy writes itself: `status` with a one-line text body (none to HEAD).

@@ -51,13 +51,22 @@ struct ProxyConnectionStateMachine {
         case tunnelling
         /// The connection is gone or going.
         case closed
-        /// Only while a transition rewrites the exchange in place, so that its buffers are not
-        /// copied on write.
+        /// Only while a transition rewrites the buffered request in place, so that its buffers
+        /// are not copied on write.
         case modifying
     }
 
     /// The exchange in progress: what the proxy knows of the request and of its response.
-    struct Exchange {
+    ///
+    /// A class, the one reference type of the machine: a state case holds it and a transition
+    /// updates it in place. As a struct (about 130 bytes: the upstream head, the method, the
+    /// response) every event copied it out of its case and back, retaining and releasing each of
+    /// its references, and the profile of a small GET showed those copies as `memmove` and
+    /// outlined copies: the machine cost 7–9 % more proxy CPU per request than the handler's
+    /// mutable properties it replaced (BENCHMARKS.md, "Architecture"). Owned by the machine: only
+    /// the case it is in and a `Completion` in flight refer to it, both on the connection's event
+    /// loop, and nothing changes it after the exchange ends.
+    final class Exchange {
         let method: HTTPMethod
         let version: HTTPVersion
         /// Whether the client's head asks to keep the connection (`Connection`, version).
@@ -77,6 +86,19 @@ struct ProxyConnectionStateMachine {
         var response = Response.awaitingHead
         var requestBodyBytes = 0
         var responseBodyBytes = 0
+
+        init(
+            method: HTTPMethod, version: HTTPVersion, clientKeepAlive: Bool, verdict: RequestHeadValidator.Verdict,
+            upstreamHead: HTTPRequestHead, activity: PendingActivity?, keepAlive: Bool
+        ) {
+            self.method = method
+            self.version = version
+            self.clientKeepAlive = clientKeepAlive
+            self.verdict = verdict
+            self.upstreamHead = upstreamHead
+            self.activity = activity
+            self.keepAlive = keepAlive
+        }
 
         /// Whether a request head, and a request that is sent again, could do no harm: no body,
         /// idempotent, fully sent once already.
@@ -255,7 +277,7 @@ extension ProxyConnectionStateMachine {
 
     private mutating func receiveBody(_ buffer: ByteBuffer) -> Action {
         switch state {
-        case .acquiring(var exchange, var buffered):
+        case .acquiring(let exchange, var buffered):
             state = .modifying
             exchange.requestBodyBytes &+= buffer.readableBytes  // cannot wrap: 2^63 bytes
             if let limit = maxBodyBytes, exchange.requestBodyBytes > limit {
@@ -264,13 +286,11 @@ extension ProxyConnectionStateMachine {
             buffered.body.append(buffer)
             state = .acquiring(exchange, buffered)
             return .none
-        case .forwarding(var exchange):
-            state = .modifying
+        case .forwarding(let exchange):
             exchange.requestBodyBytes &+= buffer.readableBytes
             if let limit = maxBodyBytes, exchange.requestBodyBytes > limit {
                 return bodyTooLarge(exchange)
             }
-            state = .forwarding(exchange)
             return .forwardRequestBody(buffer)
         case .idle, .discarding, .tunnelling, .closed, .modifying:
             return .none
@@ -288,18 +308,16 @@ extension ProxyConnectionStateMachine {
 
     private mutating func receiveEnd(_ trailers: HTTPHeaders?) -> Action {
         switch state {
-        case .acquiring(var exchange, var buffered):
+        case .acquiring(let exchange, var buffered):
             state = .modifying
             exchange.requestEnded = true
             buffered.trailers = forwardedTrailers(trailers, of: exchange)
             state = .acquiring(exchange, buffered)
             return .endRequest(forward: false, trailers: nil, awaitResponseHead: false)
-        case .forwarding(var exchange):
-            state = .modifying
+        case .forwarding(let exchange):
             exchange.requestEnded = true
             let awaitResponseHead = !exchange.response.hasStarted
             let forwarded = forwardedTrailers(trailers, of: exchange)
-            state = .forwarding(exchange)
             return .endRequest(forward: true, trailers: forwarded, awaitResponseHead: awaitResponseHead)
         case .discarding(var discarding):
             discarding.requestEnded = true
@@ -385,7 +403,7 @@ extension ProxyConnectionStateMachine {
     /// An upstream connection for exchange `serial` is ready: a pooled one (`reused`) or a
     /// fresh one. `.sendRequest` when the exchange still waits for it, else `.releaseConnection`.
     mutating func upstreamConnected(serial: Int, reused: Bool) -> Action {
-        guard case .acquiring(var exchange, let buffered) = state, serial == self.serial else {
+        guard case .acquiring(let exchange, let buffered) = state, serial == self.serial else {
             return .releaseConnection
         }
         exchange.upstreamReused = reused
@@ -416,12 +434,10 @@ extension ProxyConnectionStateMachine {
     /// The upstream's response head. `keepsHeaders`: the tracker reads response fields (an
     /// identity source), so the activity keeps them.
     mutating func upstreamResponseHead(_ head: HTTPResponseHead, keepsHeaders: Bool) -> Action {
-        guard case .forwarding(var exchange) = state else { return .none }
-        state = .modifying
+        guard case .forwarding(let exchange) = state else { return .none }
         if head.status == .switchingProtocols, exchange.verdict.isUpgrade, exchange.requestEnded {
             // The decoder reports the end of the 101 next; the switch happens then.
             exchange.response = .switching(head)
-            state = .forwarding(exchange)
             return .none
         }
         // An answer before the request was fully read (e.g. 401 to an upload), or a refused
@@ -432,16 +448,13 @@ extension ProxyConnectionStateMachine {
             for: head, requestVersion: exchange.version, requestIsHead: exchange.method == .HEAD,
             keepAlive: &exchange.keepAlive, upgrading: false)
         exchange.response = .streaming(status: Int(head.status.code), framing: framing)
-        state = .forwarding(exchange)
         return .forwardResponseHead(clientHead)
     }
 
     /// A part of the upstream's response body.
     mutating func upstreamResponseBody(_ buffer: ByteBuffer) -> Action {
-        guard case .forwarding(var exchange) = state else { return .none }
-        state = .modifying
+        guard case .forwarding(let exchange) = state else { return .none }
         exchange.responseBodyBytes &+= buffer.readableBytes  // cannot wrap: 2^63 bytes
-        state = .forwarding(exchange)
         return .forwardResponseBody(buffer)
     }
 
@@ -470,7 +483,7 @@ extension ProxyConnectionStateMachine {
 
     /// The upstream connection in use closed (or failed) before its response was complete.
     mutating func upstreamClosed() -> Action {
-        guard case .forwarding(var exchange) = state else { return .none }
+        guard case .forwarding(let exchange) = state else { return .none }
         if exchange.response.hasStarted {
             // The response is cut short and its framing cannot be completed: the client must see
             // the connection close, never a silently truncated body.
@@ -506,7 +519,7 @@ extension ProxyConnectionStateMachine {
     mutating func clientTimedOut(_ kind: ClientTimeoutHandler.ClientTimedOut.Kind) -> Action {
         let incident = Incident.rejected(ClientTimeoutHandler.ClientTimedOut(kind: kind).reason)
         switch state {
-        case .acquiring(var exchange, _), .forwarding(var exchange):
+        case .acquiring(let exchange, _), .forwarding(let exchange):
             if kind == .send, exchange.response.hasStarted { return close(incident: incident, exchange: exchange) }
             exchange.activity = nil
             if kind == .body, !exchange.response.hasStarted {
@@ -529,15 +542,8 @@ extension ProxyConnectionStateMachine {
         switch state {
         case .idle:
             return pipelined.isEmpty ? close(incident: nil) : .none
-        case .acquiring(var exchange, let buffered):
-            state = .modifying
+        case .acquiring(let exchange, _), .forwarding(let exchange):
             exchange.keepAlive = false
-            state = .acquiring(exchange, buffered)
-            return .none
-        case .forwarding(var exchange):
-            state = .modifying
-            exchange.keepAlive = false
-            state = .forwarding(exchange)
             return .none
         case .discarding, .tunnelling, .closed, .modifying:
             return .none
@@ -588,8 +594,7 @@ extension ProxyConnectionStateMachine {
             // The rest of the request (if any) is not read; the connection closes after the answer.
             keepAlive = false
             state = .discarding(Discarding(endsHTTP: exchange.verdict.endsHTTP, requestEnded: exchange.requestEnded))
-            completion = Completion(
-                activity: FinishedActivity(exchange, status: Int(status.code), completed: true), counted: nil, closeConnection: true)
+            completion = Completion(exchange: exchange, status: Int(status.code), isCounted: false, closeConnection: true)
         }
         return .respond(
             Answer(
@@ -608,7 +613,7 @@ extension ProxyConnectionStateMachine {
             Answer(
                 status: status, version: request?.version ?? .http1_1, includesBody: request?.method != .HEAD,
                 keepAlive: false, incident: incident,
-                completion: Completion(activity: nil, counted: nil, closeConnection: true)))
+                completion: Completion(exchange: nil, status: Int(status.code), isCounted: false, closeConnection: true)))
     }
 
     /// Ends `exchange` with its response complete: the connection waits for the next request,
@@ -620,12 +625,7 @@ extension ProxyConnectionStateMachine {
         } else {
             state = .idle
         }
-        return Completion(
-            activity: FinishedActivity(exchange, status: status, completed: true),
-            counted: CountedRequest(
-                method: exchange.method, status: status, requestBytes: exchange.requestBodyBytes,
-                responseBytes: exchange.responseBodyBytes),
-            closeConnection: closeConnection)
+        return Completion(exchange: exchange, status: status, isCounted: true, closeConnection: closeConnection)
     }
 }
 
