@@ -87,7 +87,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ] + nio,
+            // The API's OpenAPI document (docs/openapi.yaml links here), compiled into the binary
+            // and served at /openapi.json: no resource bundle to ship next to the executable.
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // The sidecar's library: the NIO proxy data path, tracking glue, the admin listener, and the
@@ -176,6 +180,7 @@ let package = Package(
                 "PostgreSQL",
                 "DeploymentConfiguration",
                 "ConfigValues",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

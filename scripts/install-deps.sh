@@ -23,3 +23,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 # Debian starts a default cluster when postgresql is installed; the project runs its own.
+
+# The API contract check (scripts/api-contract-check.sh): pinned, so a new release cannot change
+# what `make test` checks.
+if [ "$purpose" = test ] && ! { command -v st >/dev/null && command -v openapi-spec-validator >/dev/null; }; then
+  echo "installing with pip: schemathesis, openapi-spec-validator" >&2
+  python3 -m pip install --quiet schemathesis==4.32.5 openapi-spec-validator==0.9.0 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages schemathesis==4.32.5 openapi-spec-validator==0.9.0
+fi

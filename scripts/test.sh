@@ -21,6 +21,10 @@ swift test --skip-build --filter ServerOutageTests 2>&1 | tee -a .build/test.log
 # End to end: requests through the proxy become rows, and the dashboard in headless Chromium shows them.
 scripts/dashboard-check.sh
 
+# The analytics API against its OpenAPI document: validated, then schemathesis with an admin and
+# a user token against a live service.
+scripts/api-contract-check.sh
+
 # End to end: the analytics service killed with kill -9 while requests go through a sidecar (every
 # request answered, every row stored), then the sidecar killed while analysts read.
 scripts/isolation-check.sh

@@ -14,6 +14,7 @@ import PostgreSQL
 /// their user's rows. Queries run on `pool`'s connections, never on the event loop.
 public struct AnalyticsAPI: Sendable {
     let tokens: TokenBook
+    let rateLimiter: TokenRateLimiter
     let pool: ConnectionPool
     let runtimeFigures: @Sendable () async -> RuntimeFigures
     let logger: Logger
@@ -30,15 +31,17 @@ public struct AnalyticsAPI: Sendable {
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.tokens = TokenBook(configuration)
+        self.rateLimiter = TokenRateLimiter(configuration: configuration)
         self.pool = pool
         self.runtimeFigures = runtimeFigures
         self.logger = logger
         self.now = now
     }
 
-    /// The caller's access, or 401.
+    /// The caller's access, or 401; 429 when its token's rate limit is spent.
     func authenticate(_ request: Request) throws(AnalyticsProblem) -> AnalyticsAccess {
-        guard let access = tokens.access(authorization: request.headers[.authorization]) else { throw .unauthenticated }
+        guard let (access, index) = tokens.identify(authorization: request.headers[.authorization]) else { throw .unauthenticated }
+        if let wait = rateLimiter.take(tokenIndex: index) { throw .rateLimited(retryAfter: wait) }
         return access
     }
 
@@ -64,16 +67,30 @@ public struct AnalyticsAPI: Sendable {
     }
 }
 
+/// The analytics API's operations, each at its path (without the trailing slash, which requests
+/// may add as the reports platform's clients do). `OpenAPIContractTests` compare them with the
+/// paths of `OpenAPIDocument`.
+public enum AnalyticsRoute: String, CaseIterable, Sendable {
+    case userActivity = "/api/v1/analytics/user-activity"
+    case activitySummary = "/api/v1/analytics/activity-summary"
+    case systemHealth = "/api/v1/analytics/system-health"
+
+    /// The path, as the router matches it.
+    public var path: String { rawValue }
+}
+
 /// Mounts the analytics API and the dashboard on `router` (the analytics service's).
 public func addAnalyticsRoutes<Context: RequestContext>(to router: Router<Context>, api: AnalyticsAPI) {
-    router.get("/api/v1/analytics/user-activity") { request, _ in
-        await AnalyticsAPI.respond { () async throws(AnalyticsProblem) in try await api.userActivity(request) }
-    }
-    router.get("/api/v1/analytics/activity-summary") { request, _ in
-        await AnalyticsAPI.respond { () async throws(AnalyticsProblem) in try await api.activitySummary(request) }
-    }
-    router.get("/api/v1/analytics/system-health") { request, _ in
-        await AnalyticsAPI.respond { () async throws(AnalyticsProblem) in try await api.systemHealth(request) }
+    for route in AnalyticsRoute.allCases {
+        router.get(RouterPath(route.path)) { request, _ in
+            await AnalyticsAPI.respond { () async throws(AnalyticsProblem) in
+                switch route {
+                case .userActivity: try await api.userActivity(request)
+                case .activitySummary: try await api.activitySummary(request)
+                case .systemHealth: try await api.systemHealth(request)
+                }
+            }
+        }
     }
     router.get("/dashboard") { request, _ in
         await api.dashboard(request)

@@ -29,13 +29,22 @@ struct TokenBook: Sendable {
 
     /// The access of the token in `authorization`, or `nil` when it is missing or unknown.
     func access(authorization: String?) -> AnalyticsAccess? {
+        identify(authorization: authorization)?.access
+    }
+
+    /// The access of the token in `authorization` and the token's position in the configuration
+    /// (which keys its rate limit), or `nil` when it is missing or unknown.
+    func identify(authorization: String?) -> (access: AnalyticsAccess, index: Int)? {
         guard let presented = Self.token(from: authorization) else { return nil }
         // Compare with every token, in time independent of where they differ.
-        var match: AnalyticsConfiguration.Token?
-        for token in tokens where Self.constantTimeEqual(Array(token.token.value.utf8), Array(presented.utf8)) {
-            match = token
+        var match: Int?
+        for (index, token) in tokens.enumerated() where Self.constantTimeEqual(Array(token.token.value.utf8), Array(presented.utf8)) {
+            match = index
         }
-        return match.map { AnalyticsAccess(role: $0.role, userID: $0.role == .user ? $0.userID : nil) }
+        return match.map { index in
+            let token = tokens[index]
+            return (AnalyticsAccess(role: token.role, userID: token.role == .user ? token.userID : nil), index)
+        }
     }
 
     static func token(from authorization: String?) -> String? {

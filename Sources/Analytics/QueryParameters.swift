@@ -2,24 +2,39 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import PostgreSQL
+import Synchronization
 
 /// A request's query parameters, read as the analytics API's typed values; a bad value throws
 /// 400 naming the parameter and what it allows. Every reader here is bounded: no value is
 /// trusted to be short, numeric or in range.
 public struct QueryParameters: Sendable {
     let parameters: Parameters
+    /// Collects every name a reader asks for, when a test wants to know which parameters a route
+    /// reads (`OpenAPIContractTests`); nil when serving.
+    let askedNames: AskedNames?
 
     init(_ request: Request) {
         parameters = request.uri.queryParameters
+        askedNames = nil
     }
 
     /// The parameters of a query string (`limit=10&offset=20`), decoded as the HTTP routes decode
     /// them (the fuzz target and tests start here).
-    public init(query: String) {
+    public init(query: String, recordingInto askedNames: AskedNames? = nil) {
         parameters = URI("/?" + query).queryParameters
+        self.askedNames = askedNames
+    }
+
+    /// The names of the parameters read from a `QueryParameters`.
+    public final class AskedNames: Sendable {
+        private let names = Mutex<Set<String>>([])
+        public init() {}
+        public var all: Set<String> { names.withLock { $0 } }
+        func insert(_ name: String) { names.withLock { _ = $0.insert(name) } }
     }
 
     func string(_ name: String) -> String? {
+        askedNames?.insert(name)
         guard let value = parameters.get(name), !value.isEmpty else { return nil }
         return value
     }
@@ -27,6 +42,7 @@ public struct QueryParameters: Sendable {
     /// Every value of a repeated parameter, also split at commas (`type=a,b&type=c`); at most
     /// `limit + 1` values are collected, so that a huge list is refused without being built.
     func list(_ name: String, limit: Int) -> [String] {
+        askedNames?.insert(name)
         var values: [String] = []
         for value in parameters.getAll(name) {
             for part in value.split(separator: ",") {

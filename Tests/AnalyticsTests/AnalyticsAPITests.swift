@@ -247,7 +247,8 @@ func results(_ json: [String: Any]) -> [[String: Any]] { json["results"] as? [[S
         #expect(configuration.problems().isEmpty)
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration)) as? [String: Any]
         let tokens = try #require(encoded?["tokens"] as? [[String: Any]])
-        #expect(tokens.allSatisfy { Set($0.keys) == ["token", "role", "user_id"] })
+        #expect(tokens.allSatisfy { Set($0.keys) == ["token", "role", "user_id", "rate_limit"] })
+        #expect(encoded?["rate_limit"] as? [String: Double] == ["requests_per_second": 10, "burst": 50])
         #expect(tokens.allSatisfy { $0["token"] as? String == Secret.redacted })
         #expect(try JSONDecoder().decode(AnalyticsConfiguration.self, from: Data("{}".utf8)).tokens.isEmpty)
     }

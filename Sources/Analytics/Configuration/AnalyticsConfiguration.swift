@@ -14,6 +14,8 @@ import ConfigValues
 ///     - token: "s3cret-alice"
 ///       role: user                # user sees only the rows of user_id
 ///       user_id: "alice"
+///       rate_limit: {requests_per_second: 10, burst: 50}   # optional, see RateLimit
+///   rate_limit: {requests_per_second: 10, burst: 50}     # default for user tokens
 /// ```
 /// Every key is encoded (`user_id` as `null` when unset), so re-encoding shows unknown keys.
 public struct AnalyticsConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
@@ -33,17 +35,21 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
         public var role: Role
         /// The user a `user` token is bound to; must be unset for `admin`.
         public var userID: String?
+        /// This token's own limit; unset: `analytics.rate_limit` for user tokens, none for admins.
+        public var rateLimit: RateLimit?
 
-        public init(token: Secret, role: Role, userID: String? = nil) {
+        public init(token: Secret, role: Role, userID: String? = nil, rateLimit: RateLimit? = nil) {
             self.token = token
             self.role = role
             self.userID = userID
+            self.rateLimit = rateLimit
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case token
             case role
             case userID = "user_id"
+            case rateLimit = "rate_limit"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -51,6 +57,7 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
             try container.encode(token, forKey: .token)
             try container.encode(role, forKey: .role)
             try container.encode(userID, forKey: .userID)
+            try container.encode(rateLimit, forKey: .rateLimit)
         }
     }
 
@@ -62,6 +69,8 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
     public var maxConnections = 256
     /// Tokens accepted by the API and the dashboard. Default: none (every request gets 401).
     public var tokens: [Token]
+    /// The API's limit for `user` tokens without one of their own. Default 10 per second, burst 50.
+    public var rateLimit = RateLimit.userDefault
 
     public init(tokens: [Token] = []) {
         self.tokens = tokens
@@ -72,6 +81,7 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
         case idleTimeout = "idle_timeout"
         case maxConnections = "max_connections"
         case tokens
+        case rateLimit = "rate_limit"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,6 +92,7 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
             defaults: ListenerSettings(listen: defaults.listen))
         (listen, idleTimeout, maxConnections) = (listener.listen, listener.idleTimeout, listener.maxConnections)
         tokens = try container.decodeIfPresent([Token].self, forKey: .tokens) ?? []
+        rateLimit = try container.decodeIfPresent(RateLimit.self, forKey: .rateLimit) ?? defaults.rateLimit
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,6 +101,13 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
         try container.encode(idleTimeout, forKey: .idleTimeout)
         try container.encode(maxConnections, forKey: .maxConnections)
         try container.encode(tokens, forKey: .tokens)
+        try container.encode(rateLimit, forKey: .rateLimit)
+    }
+
+    /// The limit of `token`: its own, else the section's for user tokens; nil when unlimited.
+    public func limit(of token: Token) -> RateLimit? {
+        let limit = token.rateLimit ?? (token.role == .user ? rateLimit : nil)
+        return limit.flatMap { $0.isEnabled ? $0 : nil }
     }
 
     /// The shortest token accepted: shorter ones are guessable.
@@ -100,6 +118,7 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
         var listener = ListenerSettings(listen: listen)
         (listener.idleTimeout, listener.maxConnections) = (idleTimeout, maxConnections)
         var problems = listener.problems()
+        problems += rateLimit.problems(at: "rate_limit")
         var seen: Set<String> = []
         for (index, token) in tokens.enumerated() {
             let path = "tokens[\(index)]"
@@ -109,6 +128,7 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
             if !seen.insert(token.token.value).inserted {
                 problems.append(ConfigurationProblem("\(path).token", "the same token is configured twice; give each token once"))
             }
+            problems += token.rateLimit?.problems(at: "\(path).rate_limit") ?? []
             switch (token.role, token.userID) {
             case (.user, nil), (.user, ""):
                 problems.append(ConfigurationProblem("\(path).user_id", "a user token needs the user id it is bound to"))
