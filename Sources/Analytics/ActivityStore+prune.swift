@@ -89,19 +89,14 @@ extension ActivityStore {
                 // Both are `RowCount`s (0 ... 2^48), so neither the sum nor the difference overflows.
                 deleted = max(0, try RowCount.parse(remaining.first?.first ?? nil, "prune: count rows") - RowCount.sum(dropped.map(\.rows)))
             } else {
-                while true {
-                    let rows = try session.execute("""
-                        WITH doomed AS (
-                            SELECT id, occurred_at FROM activity WHERE occurred_at < $1::timestamptz LIMIT \(Self.deleteBatchSize)
-                        ), removed AS (
-                            DELETE FROM activity a USING doomed d WHERE a.id = d.id AND a.occurred_at = d.occurred_at RETURNING 1
-                        )
-                        SELECT count(*) FROM removed
-                        """, parameters: [cutoffText], operation: "prune: delete rows")
-                    let count = try RowCount.parse(rows.first?.first ?? nil, "prune: delete rows")
-                    deleted = RowCount.sum([deleted, count])
-                    if count < Self.deleteBatchSize { break }
-                }
+                deleted = try BatchDelete.run("""
+                    WITH doomed AS (
+                        SELECT id, occurred_at FROM activity WHERE occurred_at < $1::timestamptz LIMIT \(Self.deleteBatchSize)
+                    ), removed AS (
+                        DELETE FROM activity a USING doomed d WHERE a.id = d.id AND a.occurred_at = d.occurred_at RETURNING 1
+                    )
+                    SELECT count(*) FROM removed
+                    """, parameters: [cutoffText], batchSize: Self.deleteBatchSize, operation: "prune: delete rows", session: session)
             }
 
             let existing = Set(partitions.compactMap { $0[1] })

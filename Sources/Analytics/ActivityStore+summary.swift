@@ -16,7 +16,8 @@ extension ActivityStore {
         try await summary(filter, groupBy: grouping, top: top, now: now, rollup: nil)
     }
 
-    /// `rollup`: `nil` reads `activity_hourly` when it exists and can answer; tests force a path.
+    /// `rollup`: `nil` reads `activity_hourly` or `activity_daily` when they exist and can answer;
+    /// tests force a path (`false`: scan only, `true`: the hourly rollup).
     func summary(_ filter: ActivityFilter, groupBy grouping: SummaryGrouping, top: Int?, now: Date, rollup: Bool?) async throws -> ActivitySummary {
         let period = try SummaryPeriod(filter: filter, grouping: grouping, now: now)
         if let top { try ActivitySummary.checkTop(top) }
@@ -26,23 +27,50 @@ extension ActivityStore {
         }
         precondition(!useRollup || (period.rollupBoundaries != nil && grouping != .user && filter.userID == nil && filter.ipAddress == nil),
                      "the rollup answers only whole hours by type and time, without user or address filters")
+        let rows: [[String?]]
+        if rollup == nil, !useRollup, let candidates = period.dailyCandidates(grouping: grouping, filter: filter), try await hasDailyRollup() {
+            // The days' validity and the counts in one snapshot, so that they agree.
+            rows = try await connection.run { session in
+                try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", operation: "activity summary")
+                do {
+                    let days = try Self.validDailyDays(candidates, session: session)
+                    var parameters = SQLParameters()
+                    let sql = Self.summarySQL(period: period, grouping: grouping, parameters: &parameters) { parameters in
+                        days.isEmpty ? period.scanSource(filter, &parameters) : period.dailySource(filter, days: days, &parameters)
+                    }
+                    let rows = try session.execute(sql, parameters: parameters.values, operation: "activity summary")
+                    try session.execute("COMMIT", operation: "activity summary")
+                    return rows
+                } catch {
+                    if session.isHealthy { _ = try? session.execute("ROLLBACK", operation: "activity summary") }
+                    throw error
+                }
+            }
+        } else {
+            var parameters = SQLParameters()
+            let sql = Self.summarySQL(period: period, grouping: grouping, parameters: &parameters) { parameters in
+                useRollup ? period.rollupSource(filter, &parameters) : period.scanSource(filter, &parameters)
+            }
+            rows = try await connection.execute(sql, parameters: parameters.values, operation: "activity summary")
+        }
+        return try Self.summary(rows: rows, period: period, grouping: grouping, top: top)
+    }
 
+    /// The summary's statement over `source`'s rows `(t, activity_type, user_id, n)`.
+    static func summarySQL(period: SummaryPeriod, grouping: SummaryGrouping, parameters: inout SQLParameters,
+                           source makeSource: (inout SQLParameters) -> String) -> String {
         // One pass covers both periods: rows before `from` are the previous period's and, for day
         // and hour, are shifted forward by the period's length onto the bucket they compare with.
-        var parameters = SQLParameters()
         let fromParameter = parameters.add(SQLTime.text(period.from))
         // Only the buckets of a time grouping need the end here; the sources bound time themselves.
         let toParameter = grouping.bucketSeconds == nil ? "" : parameters.add(SQLTime.text(period.to))
-        let source = useRollup
-            ? period.rollupSource(filter, &parameters)
-            : period.scanSource(filter, &parameters)
+        let source = makeSource(&parameters)
         let isCurrent = "t >= \(fromParameter)::timestamptz"
         let counts = "sum(n) FILTER (WHERE \(isCurrent)) AS current_count, sum(n) FILTER (WHERE NOT (\(isCurrent))) AS previous_count"
-        let sql: String
         switch grouping {
         case .type, .user:
             let column = grouping == .type ? "activity_type" : "user_id"
-            sql = """
+            return """
                 WITH source AS (\(source)), counted AS (SELECT \(column) AS key, \(counts) FROM source GROUP BY 1)
                 SELECT key, coalesce(current_count, 0), coalesce(previous_count, 0) FROM counted ORDER BY 2 DESC, 3 DESC, 1
                 """
@@ -51,7 +79,7 @@ extension ActivityStore {
             let format = grouping == .day ? "YYYY-MM-DD" : "YYYY-MM-DD\"T\"HH24:00\"Z\""
             let shift = parameters.add(String(format: "%.6f seconds", period.length))
             let shifted = "CASE WHEN \(isCurrent) THEN t ELSE t + \(shift)::interval END"
-            sql = """
+            return """
                 WITH source AS (\(source)), counted AS (
                     SELECT date_trunc('\(unit)', (\(shifted)) AT TIME ZONE 'UTC') AS bucket, \(counts) FROM source GROUP BY 1
                 ), buckets AS (
@@ -64,7 +92,10 @@ extension ActivityStore {
                 FROM buckets LEFT JOIN counted ON counted.bucket = buckets.bucket ORDER BY buckets.bucket
                 """
         }
-        let rows = try await connection.execute(sql, parameters: parameters.values, operation: "activity summary")
+    }
+
+    /// The summary from the statement's rows: groups, `top` folding, shares.
+    static func summary(rows: [[String?]], period: SummaryPeriod, grouping: SummaryGrouping, top: Int?) throws -> ActivitySummary {
         var groups: [ActivitySummary.Group] = []
         for row in rows {
             guard row.count == 3 else { throw StorageError.unexpectedAnswer("activity summary", "a row has \(row.count) columns, not 3") }
@@ -91,6 +122,30 @@ extension ActivityStore {
             grouping: grouping, from: period.from, to: period.to, previousFrom: period.previousFrom,
             total: RowCount.sum(groups.map(\.count)), previousTotal: RowCount.sum(groups.map(\.previousCount)),
             groups: groups)
+    }
+
+    /// Whether the `activity_daily` rollup exists (see `Migration.scheduledJobs`).
+    func hasDailyRollup() async throws -> Bool {
+        try await connection.execute("SELECT to_regclass('activity_daily_days') IS NOT NULL", operation: "activity summary: daily rollup").first?.first == "t"
+    }
+
+    /// The days among `candidates` (day numbers) that `activity_daily` answers exactly: computed,
+    /// and their total still equal to the day's total in `activity_hourly`, which triggers keep
+    /// exact. A row added or removed since (a late row, an import, a prune) fails the check and
+    /// the summary scans that day until `daily-rollup` computes it again. Equal totals after both
+    /// an added and a removed row of the same day would pass: the one case this check misses.
+    static func validDailyDays(_ candidates: [Int], session: PostgresSession) throws(StorageError) -> [Int] {
+        guard !candidates.isEmpty else { return [] }
+        let array = "{" + candidates.map(dayText).joined(separator: ",") + "}"
+        let rows = try session.execute("""
+            SELECT d.day - date '1970-01-01' FROM activity_daily_days d
+            WHERE d.day = ANY($1::date[])
+              AND d.rows = coalesce((SELECT sum(h.rows) FROM activity_hourly h
+                                     WHERE h.hour >= d.day::timestamp AT TIME ZONE 'UTC'
+                                       AND h.hour < (d.day + 1)::timestamp AT TIME ZONE 'UTC'), 0)
+            ORDER BY 1
+            """, parameters: [array], operation: "activity summary: daily days")
+        return rows.compactMap { $0.first.flatMap { $0.flatMap { Int($0) } } }
     }
 
     /// Whether the `activity_hourly` rollup exists (see `Migration.analyticsRollup`).

@@ -14,7 +14,7 @@ extension AnalyticsAPI {
         }
         let now = now()
         let parameters = QueryParameters(request)
-        let data: DashboardPage.Data
+        var data: DashboardPage.Data
         do throws(AnalyticsProblem) {
             let dashboard = try DashboardQuery(parameters, access: access, now: now)
             data = try await query(field: "from") { store in
@@ -23,6 +23,11 @@ extension AnalyticsAPI {
                     types: try await store.summary(dashboard.filter, groupBy: .type, top: 8, now: now),
                     users: try await store.summary(dashboard.filter, groupBy: .user, top: 8, now: now),
                     recent: try await store.list(dashboard.filter, page: dashboard.page))
+            }
+            // Admins see the scheduled jobs; a database without job_runs yet shows none.
+            if access.isAdmin {
+                let histories = try? await pool.withStore { try await $0.jobHistories() }
+                data.jobs = jobStatuses(histories: histories, now: now)
             }
         } catch {
             let status = error.status

@@ -7,7 +7,8 @@ extension AnalyticsAPI {
     ///
     /// Always 200 for an admin: when the database cannot be reached, `database.reachable` is
     /// false, its figures are `null` and `status` is `degraded`.
-    /// `instances` lists every sidecar's last heartbeat, newest first (`null` when unreadable).
+    /// `instances` lists every sidecar's last heartbeat, newest first (`null` when unreadable);
+    /// `jobs` every scheduled job with its schedule, next run, last run and last success.
     /// A sidecar whose last heartbeat is older than this (seconds) counts as gone for the totals.
     static let liveInstanceAge = 60.0
 
@@ -26,11 +27,17 @@ extension AnalyticsAPI {
         // Read apart from the figures: a database not yet migrated to the heartbeat table still
         // shows its figures. Not tried when the database is unreachable (a second connect timeout).
         var instances: [InstanceHeartbeat]?
+        var histories: [Job: JobHistory]?
         if figures != nil {
             do {
                 instances = try await pool.withStore { try await $0.fetchInstances() }
             } catch {
                 logger.warning("system health: instances unreadable", metadata: ["error.message": "\(error)"])
+            }
+            do {
+                histories = try await pool.withStore { try await $0.jobHistories() }
+            } catch {
+                logger.warning("system health: job runs unreadable", metadata: ["error.message": "\(error)"])
             }
         }
         var database = JSONText.Object()
@@ -54,6 +61,14 @@ extension AnalyticsAPI {
         object.add("error_rate", raw: runtime.errorRate.map(JSONText.number))
         object.add("uptime_seconds", raw: JSONText.number(runtime.uptimeSeconds.rounded()))
         object.add("instances", raw: instances.map { JSONText.array($0.map(\.json)) })
+        // Every job, its schedule and next run; `last_run` and `last_success` null when `job_runs`
+        // is unreadable (or the job never ran).
+        object.add("jobs", raw: JSONText.array(jobStatuses(histories: histories, now: now).map(\.json)))
         return AnalyticsResponse.json(object.text)
+    }
+
+    /// Every job's status at `now`, with `histories` from `job_runs`.
+    func jobStatuses(histories: [Job: JobHistory]?, now: Date) -> [JobStatus] {
+        JobStatus.all(configuration: jobs, unavailable: unavailableJobs, retention: retention, histories: histories, now: now)
     }
 }

@@ -19,6 +19,12 @@ public struct AnalyticsAPI: Sendable {
     let runtimeFigures: @Sendable () async -> RuntimeFigures
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The jobs' schedules, for their next runs on `system-health` and the dashboard.
+    let jobs: JobsConfiguration
+    /// The jobs the configuration turns off (`Job.unavailable(retention:)`).
+    let unavailableJobs: Set<Job>
+    /// The retention section, for the reason activity-retention is off.
+    let retention: RetentionConfiguration
 
     /// - Parameters:
     ///   - runtimeFigures: gathers ingest queue depth, spool size, error rate and uptime.
@@ -27,6 +33,8 @@ public struct AnalyticsAPI: Sendable {
         configuration: AnalyticsConfiguration,
         pool: ConnectionPool,
         runtimeFigures: @escaping @Sendable () async -> RuntimeFigures = { RuntimeFigures() },
+        jobs: JobsConfiguration = JobsConfiguration(),
+        retention: RetentionConfiguration = RetentionConfiguration(),
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -36,6 +44,9 @@ public struct AnalyticsAPI: Sendable {
         self.runtimeFigures = runtimeFigures
         self.logger = logger
         self.now = now
+        self.jobs = jobs
+        self.unavailableJobs = Job.unavailable(retention: retention)
+        self.retention = retention
     }
 
     /// The caller's access, or 401; 429 when its token's rate limit is spent.

@@ -8,6 +8,8 @@ struct DashboardPage {
         var types: ActivitySummary
         var users: ActivitySummary
         var recent: ActivityPage
+        /// The scheduled jobs (admin tokens only).
+        var jobs: [JobStatus]? = nil
     }
 
     var data: Data
@@ -44,6 +46,7 @@ struct DashboardPage {
         \(shareTable(id: "top-users", title: "Top users", column: "User", summary: data.users))
         </div>
         \(recentTable())
+        \(jobsTable())
         </main></body></html>
         """
     }
@@ -112,6 +115,26 @@ struct DashboardPage {
             <table id="recent-activity"><thead><tr><th>Time (UTC)</th><th>User</th><th>Type</th><th>Description</th><th>IP</th><th>Status</th><th>Path</th></tr></thead>
             <tbody>\(rows.isEmpty ? #"<tr><td colspan="7" class="muted">No rows match these filters.</td></tr>"# : rows)</tbody></table>
             <p class="pager">\(pager.joined(separator: " "))</p></section>
+            """
+    }
+
+    /// The scheduled jobs: schedule, last run and its outcome, last success, next run.
+    private func jobsTable() -> String {
+        guard let jobs = data.jobs else { return "" }
+        func time(_ date: Date?) -> String {
+            date.map { String($0.formatted(JobStatus.time).prefix(16)).replacingOccurrences(of: "T", with: " ") } ?? "–"
+        }
+        let rows = jobs.map { status in
+            let last = status.history?.lastRun
+            let next = status.offReason.map { "off: \($0)" } ?? time(status.nextRun)
+            return "<tr><td>\(HTMLText.escape(status.job.rawValue))</td><td>\(HTMLText.escape("\(status.schedule) \(status.timeZone)"))</td>"
+                + "<td>\(time(last?.startedAt))</td><td>\(HTMLText.escape(last?.outcome.rawValue ?? "–"))</td>"
+                + "<td>\(time(status.history?.lastSuccess))</td><td>\(HTMLText.escape(next))</td></tr>"
+        }.joined(separator: "\n")
+        return """
+            <section id="jobs"><h2>Scheduled jobs</h2>
+            <table id="job-runs"><thead><tr><th>Job</th><th>Schedule</th><th>Last run (UTC)</th><th>Outcome</th><th>Last success</th><th>Next run (UTC)</th></tr></thead>
+            <tbody>\(rows)</tbody></table></section>
             """
     }
 }

@@ -33,9 +33,11 @@ package struct ProxyConfiguration: Codable, Sendable, Equatable, ConfigurationSe
     package var analytics = AnalyticsConfiguration()
     /// How long activities are kept (the analytics service prunes when `retention.days` is set).
     package var retention = RetentionConfiguration()
+    /// When the analytics service runs its scheduled jobs (retention, rollups).
+    package var jobs = JobsConfiguration()
 
     package enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest, analytics, retention
+        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest, analytics, retention, jobs
     }
 
     package init() {}
@@ -54,12 +56,13 @@ package struct ProxyConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         ingest = try container.decodeIfPresent(IngestConfiguration.self, forKey: .ingest) ?? defaults.ingest
         analytics = try container.decodeIfPresent(AnalyticsConfiguration.self, forKey: .analytics) ?? defaults.analytics
         retention = try container.decodeIfPresent(RetentionConfiguration.self, forKey: .retention) ?? defaults.retention
+        jobs = try container.decodeIfPresent(JobsConfiguration.self, forKey: .jobs) ?? defaults.jobs
     }
 
     /// Every section's problems under its key; `ConfigurationLoader` reports them located in the file.
     package func problems() -> [ConfigurationProblem] {
         sidecar.problems() + log.problems().under("log") + analytics.problems().under("analytics")
-            + retention.problems().under("retention")
+            + retention.problems().under("retention") + jobs.problems().under("jobs")
     }
 
     /// The sections the sidecar (`serve`) is built from.

@@ -54,5 +54,6 @@ extension Migration {
             """),
         analyticsRollup,
         instanceHeartbeats,
+        scheduledJobs,
     ]
 }

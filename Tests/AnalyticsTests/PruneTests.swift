@@ -113,23 +113,31 @@ import Testing
 }
 
 @Suite struct RetentionTests {
-    @Test func serviceRunsAPrune() async throws {
+    /// The activity-retention job (which replaced RetentionService) prunes as `db prune` does,
+    /// and records its run.
+    @Test func jobRunsAPrune() async throws {
         let connection = try await PruneTests.prepare()
         defer { Task { await connection.close() } }
         let database = connection.target.split(separator: "/").last.map(String.init) ?? ""
-        let service = RetentionService(
-            configuration: RetentionConfiguration(days: 30), databaseURL: Secret(try TestDatabase.conninfo(database: database)), logger: testLogger)
-        let report = try #require(await service.pruneOnce(now: PruneTests.time("2026-03-16T00:00:00Z")))
+        let runner = JobRunner(jobs: JobsConfiguration(), retention: RetentionConfiguration(days: 30),
+                               databaseURL: Secret(try TestDatabase.conninfo(database: database)), metrics: nil, logger: testLogger)
+        let result = await runner.run(.activityRetention, scheduledFor: nil, now: { PruneTests.time("2026-03-16T00:00:00Z") })
+        guard case .ran(let run, let report) = result else { Issue.record("the job did not run: \(result)"); return }
+        #expect(run.outcome == .ok && run.error == nil)
         // Cutoff 2026-02-14T00:00Z: January dropped whole, the first half of February deleted.
-        #expect(report.droppedPartitions.map(\.name) == ["activity_2026_01"] && report.deletedRows == 1)
+        #expect(report?["dropped_partitions"] == 1 && report?["deleted_rows"] == 1 && report?["removed_rows"] == 3)
         #expect(try await PruneTests.remaining(connection) == [4, 5, 6, 7])
+        let recorded = try await connection.execute("SELECT job, outcome, figures->>'removed_rows', scheduled_for IS NULL FROM job_runs")
+        #expect(recorded == [["activity-retention", "ok", "3", "t"]])
     }
 
     @Test func configuration() throws {
         let decoded = try JSONDecoder().decode(RetentionConfiguration.self, from: Data(#"{"days": 90}"#.utf8))
-        #expect(decoded.days == 90 && decoded.interval == .seconds(86_400) && decoded.problems().isEmpty)
+        #expect(decoded.days == 90 && decoded.interval == nil && decoded.problems().isEmpty)
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(RetentionConfiguration())) as? [String: Any]
         #expect(Set(encoded?.keys.map { $0 } ?? []) == ["days", "interval"])
-        #expect(RetentionConfiguration(days: 0, interval: .seconds(1)).problems().count == 2)
+        // `interval` is refused with a sentence naming the schedule that replaced it.
+        let problems = RetentionConfiguration(days: 0, interval: .seconds(86_400)).problems()
+        #expect(problems.count == 2 && problems.contains { $0.keyPath == "interval" && $0.message.contains("jobs.activity_retention.schedule") })
     }
 }

@@ -33,6 +33,13 @@ import Testing
         (["activity", "export", "--batch-size", "0"], "1 to 100000"),
         (["db", "prune", "--older-than", "soon"], "90d"),
         (["db", "prune", "--older-than", "10m"], "at least 1h"),
+        // Issue 12: jobs and the legacy import.
+        (["jobs", "run", "weekly-report"], "activity-retention"),
+        (["jobs", "list", "--format", "yaml"], "json"),
+        (["db", "import-legacy"], "--source-url"),
+        (["db", "import-legacy", "--source-url", "x", "--batch-size", "0"], "1 to 100000"),
+        (["db", "import-legacy", "--source-url", "x", "--table", "user_activity; DROP TABLE activity"], "not a table name"),
+        (["db", "import-legacy", "--source-url", "x", "--since", "yesterday"], "RFC 3339"),
     ])
     func invalidInputExits64(arguments: [String], hint: String) {
         do {
@@ -53,6 +60,9 @@ import Testing
         ["activity", "list", "--offset", "1000000", "--limit", "100", "--from", "36500d", "--to", "9999-12-31"],
         ["activity", "summary", "--top", "1000", "--from", "1970-01-01"],
         ["db", "prune", "--older-than", "36500d"],
+        ["jobs", "run", "hourly-rollup", "--dry-run", "--format", "json"],
+        ["jobs", "list", "--format", "json", "--config", "config/trackingproxy.yaml"],
+        ["db", "import-legacy", "--source-url", "postgresql://old/app", "--table", "public.user_activity", "--since", "2026-01-01"],
     ])
     func validInputParses(arguments: [String]) throws {
         _ = try TrackingProxyCommand.parseAsRoot(arguments)

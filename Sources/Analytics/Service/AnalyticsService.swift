@@ -7,7 +7,7 @@ import UnixSignals
 
 /// The analytics service of `trackingproxy analytics serve`, built from a configuration: one per
 /// deployment, reading the PostgreSQL the sidecars write. It serves the analytics API and the
-/// dashboard on its own listener and runs the scheduled jobs (retention). It shares no process
+/// dashboard on its own listener and runs the scheduled jobs (`JobScheduler`). It shares no process
 /// with a sidecar: killing it changes nothing for proxied requests, and the reverse.
 ///
 /// The command and the tests build it with the same initialiser.
@@ -15,18 +15,20 @@ package struct AnalyticsService: Sendable {
     /// The read connections of the API; closed by `run` when the service group returns.
     let pool: ConnectionPool
     let server: AnalyticsServer
-    let retention: RetentionConfiguration
-    let databaseURL: Secret?
+    let scheduler: JobScheduler
     let logger: Logger
 
     /// - Parameters:
     ///   - analytics: the `analytics` section: listener, limits, tokens.
-    ///   - retention: the `retention` section: the prune job's schedule.
+    ///   - retention: the `retention` section: the age the activity-retention job prunes at.
+    ///   - jobs: the `jobs` section: the jobs' schedules and figures.
+    ///   - clock: the scheduler's clock (tests set "Sunday 03:00").
     ///   - databaseURL: `ingest.database.url`, the database the sidecars write (nil: the `PG*` variables).
     ///   - registry: where `/metrics` reads from; the caller bootstraps `MetricsSystem` with it.
     ///   - onListening: called with the bound port (port 0 picks one).
     package init(
-        analytics: AnalyticsConfiguration, retention: RetentionConfiguration, databaseURL: Secret?, registry: PrometheusCollectorRegistry,
+        analytics: AnalyticsConfiguration, retention: RetentionConfiguration, jobs: JobsConfiguration = JobsConfiguration(),
+        databaseURL: Secret?, registry: PrometheusCollectorRegistry, clock: JobClock = .system,
         logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         let pool = ConnectionPool(url: databaseURL, logger: logger)
@@ -34,11 +36,11 @@ package struct AnalyticsService: Sendable {
         let api = AnalyticsAPI(
             configuration: analytics, pool: pool,
             runtimeFigures: { RuntimeFigures(uptimeSeconds: Double((ContinuousClock.now - startedAt).components.seconds)) },
-            logger: logger)
+            jobs: jobs, retention: retention, logger: logger, now: clock.now)
         self.pool = pool
         self.server = AnalyticsServer(configuration: analytics, api: api, registry: registry, logger: logger, onListening: onListening)
-        self.retention = retention
-        self.databaseURL = databaseURL
+        let runner = JobRunner(jobs: jobs, retention: retention, databaseURL: databaseURL, metrics: JobMetrics(registry: registry), logger: logger)
+        self.scheduler = JobScheduler(runner: runner, configuration: jobs, clock: clock, logger: logger)
         self.logger = logger
     }
 
@@ -46,9 +48,7 @@ package struct AnalyticsService: Sendable {
     /// a job in progress finishes, then the read connections close.
     package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: PoolCloser(pool: pool))]
-        if retention.days != nil {
-            services.append(.init(service: RetentionService(configuration: retention, databaseURL: databaseURL, logger: logger)))
-        }
+        services.append(.init(service: scheduler))
         services.append(.init(service: server.makeApplication()))
         return ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, cancellationSignals: [], logger: logger))

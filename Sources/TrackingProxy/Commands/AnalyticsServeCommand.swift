@@ -9,10 +9,10 @@ import Logging
 struct AnalyticsServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the analytics service (API, dashboard, retention) on its own listener, reading the sidecars' PostgreSQL."
+        abstract: "Run the analytics service (API, dashboard, scheduled jobs) on its own listener, reading the sidecars' PostgreSQL."
     )
 
-    @Option(name: .long, help: "YAML configuration file (the sidecar's; this reads analytics, retention, ingest.database and log).")
+    @Option(name: .long, help: "YAML configuration file (the sidecar's; this reads analytics, retention, jobs, ingest.database and log).")
     var config: String?
 
     @Option(name: .long, help: "Where the API and dashboard are served, HOST:PORT (default 127.0.0.1:9100).")
@@ -40,7 +40,8 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
             logger.warning("analytics.tokens is empty: every API and dashboard request gets 401; add a token (openssl rand -hex 24)")
         }
         let service = AnalyticsService(
-            analytics: configuration.analytics, retention: configuration.retention, databaseURL: configuration.ingest.database.url,
+            analytics: configuration.analytics, retention: configuration.retention, jobs: configuration.jobs,
+            databaseURL: configuration.ingest.database.url,
             registry: process.registry, logger: logger
         ) { port in
             logger.info("analytics listening", metadata: ["server.address": "\(configuration.analytics.listen.host):\(port)"])

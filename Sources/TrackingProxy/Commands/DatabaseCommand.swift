@@ -5,6 +5,6 @@ struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Activity database tools.",
-        subcommands: [DatabaseMigrateCommand.self, DatabasePruneCommand.self]
+        subcommands: [DatabaseMigrateCommand.self, DatabasePruneCommand.self, DatabaseImportLegacyCommand.self]
     )
 }
