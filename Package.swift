@@ -206,7 +206,11 @@ let package = Package(
         // The executable's commands and options, parsed as a user types them.
         .testTarget(
             name: "TrackingProxyTests",
-            dependencies: ["TrackingProxy", "DeploymentConfiguration", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "TrackingProxy", "DeploymentConfiguration", "ConfigValues",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],
