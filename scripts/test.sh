@@ -18,6 +18,10 @@ swift build --build-tests
 swift test --skip-build --skip ServerOutageTests 2>&1 | tee .build/test.log
 swift test --skip-build --filter ServerOutageTests 2>&1 | tee -a .build/test.log
 
+# The deployment recipes (deploy/): systemd units verified, manifests checked against the
+# configuration they mount, nginx in front, JSON logs from the real binary.
+scripts/deploy-check.sh
+
 # End to end: requests through the proxy become rows, and the dashboard in headless Chromium shows them.
 scripts/dashboard-check.sh
 
