@@ -35,3 +35,8 @@ scripts/crash-check.sh
 # Every fuzz target (built with libFuzzer and AddressSanitizer) runs once over its seed corpus and
 # every input that once crashed it: found bugs stay fixed.
 scripts/fuzz.sh replay
+
+# The release tarball (`make dist`: the one release build `make test` makes, ~5-8 minutes),
+# unpacked and run as on a machine without Swift.
+tarball=$(scripts/dist.sh)
+scripts/dist-check.sh "$tarball"
