@@ -4,13 +4,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test run bench fuzz clean
+.PHONY: help deps build release dist test run bench fuzz clean
 
 help:
 	@echo "make run    build and run the proxy in front of the demo reports app (local defaults)"
 	@echo "make test   install what is missing (apt), build, run all tests"
 	@echo "make bench  proxy benchmark against nginx (release build), see BENCHMARKS.md"
 	@echo "make fuzz   run every libFuzzer target for FUZZ_SECONDS (default 60) each"
+	@echo "make dist   the release tarball dist/trackingproxy-VERSION-linux-ARCH.tar.gz (no Swift needed to run it)"
 
 deps:
 	scripts/install-deps.sh test
@@ -20,6 +21,9 @@ build: deps
 
 release: deps
 	scripts/release-build.sh trackingproxy
+
+dist: deps
+	scripts/dist.sh
 
 test: deps
 	scripts/test.sh
@@ -36,4 +40,4 @@ bench:
 	bench/proxy.sh
 
 clean:
-	rm -rf .build .build-release .build-fuzz .run
+	rm -rf .build .build-release .build-dist .build-fuzz .run dist

@@ -147,8 +147,12 @@ let package = Package(
             // No `unsafeFlags` here or on any library: a package depending on a version of ours
             // could not use them. Release builds get `-enforce-exclusivity=unchecked` from
             // scripts/release-build.sh.
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // `--version` names the commit: the plugin writes it into a generated file under .build.
+            plugins: ["BuildCommit"]
         ),
+        // Writes `BuildCommit.swift` (the commit being built) before each build of the executable.
+        .plugin(name: "BuildCommit", capability: .buildTool(), path: "Plugins/BuildCommit"),
         .testTarget(name: "ConfigValuesTests", dependencies: ["ConfigValues"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityRulesTests",
@@ -211,7 +215,11 @@ let package = Package(
         // The executable's commands and options, parsed as a user types them.
         .testTarget(
             name: "TrackingProxyTests",
-            dependencies: ["TrackingProxy", "DeploymentConfiguration", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "TrackingProxy", "DeploymentConfiguration", "ConfigValues",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

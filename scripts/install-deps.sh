@@ -13,6 +13,9 @@ want postgresql
 want curl
 case "$purpose" in
   bench) want nginx; want wrk ;;
+  # scripts/deploy-check.sh: `systemd-analyze verify` on the units (works without systemd as
+  # PID 1), the manifests read with PyYAML, `nginx -t` and requests through the nginx example.
+  test) want systemd; want python3-yaml; want nginx ;;
 esac
 
 if [ ${#need[@]} -gt 0 ]; then

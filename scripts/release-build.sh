@@ -11,8 +11,19 @@
 # The benchmark executables (Benchmarks/) are in the package only with TRACKINGPROXY_BENCHMARKS=1;
 # it is set for every release build here, so the one scratch folder always sees the same package.
 #
-#   scripts/release-build.sh [PRODUCT]
+# `--static` builds the binary `make dist` ships instead: the same flags plus
+# `--static-swift-stdlib` (the Swift runtime and Foundation linked in, so the target machine needs
+# no Swift; libpq and glibc stay shared, from the system), into .build-dist: a scratch folder of
+# its own, so that neither build makes SwiftPM rebuild the other's modules, and the benchmarks
+# keep measuring the binary they always did.
+#
+#   scripts/release-build.sh [--static] [PRODUCT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TRACKINGPROXY_BENCHMARKS=1
-exec swift build -c release --product "${1:-trackingproxy}" --scratch-path .build-release -Xswiftc -enforce-exclusivity=unchecked
+scratch=(--scratch-path .build-release)
+if [ "${1:-}" = --static ]; then
+    shift
+    scratch=(--scratch-path .build-dist --static-swift-stdlib)
+fi
+exec swift build -c release --product "${1:-trackingproxy}" "${scratch[@]}" -Xswiftc -enforce-exclusivity=unchecked

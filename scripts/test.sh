@@ -18,6 +18,10 @@ swift build --build-tests
 swift test --skip-build --skip ServerOutageTests 2>&1 | tee .build/test.log
 swift test --skip-build --filter ServerOutageTests 2>&1 | tee -a .build/test.log
 
+# The deployment recipes (deploy/): systemd units verified, manifests checked against the
+# configuration they mount, nginx in front, JSON logs from the real binary.
+scripts/deploy-check.sh
+
 # End to end: requests through the proxy become rows, and the dashboard in headless Chromium shows them.
 scripts/dashboard-check.sh
 
@@ -35,3 +39,8 @@ scripts/crash-check.sh
 # Every fuzz target (built with libFuzzer and AddressSanitizer) runs once over its seed corpus and
 # every input that once crashed it: found bugs stay fixed.
 scripts/fuzz.sh replay
+
+# The release tarball (`make dist`: the one release build `make test` makes, ~5-8 minutes),
+# unpacked and run as on a machine without Swift.
+tarball=$(scripts/dist.sh)
+scripts/dist-check.sh "$tarball"

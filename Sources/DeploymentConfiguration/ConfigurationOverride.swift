@@ -30,6 +30,7 @@ package struct ConfigurationOverride: Sendable, Equatable {
         "UPSTREAM": ["upstream", "url"],
         "ADMIN_LISTEN": ["admin", "listen"],
         "LOG_LEVEL": ["log", "level"],
+        "LOG_FORMAT": ["log", "format"],
         "DATABASE_URL": ["ingest", "database", "url"],
         "SPOOL_DIR": ["ingest", "spool", "dir"],
         "RULES": ["tracking", "rules_file"],

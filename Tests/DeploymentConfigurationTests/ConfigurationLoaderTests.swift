@@ -88,6 +88,7 @@ import Testing
         BadValueCase(yaml: "threads: 999\n", keyPath: "threads", message: "out of range"),
         BadValueCase(yaml: "threads: many\n", keyPath: "threads", message: "expected an integer"),
         BadValueCase(yaml: "log:\n  level: loud\n", keyPath: "log.level", message: "use one of trace, debug"),
+        BadValueCase(yaml: "log:\n  format: xml\n", keyPath: "log.format", message: "use one of text, json, auto"),
     ]
 
     @Test(arguments: badValues)

@@ -43,6 +43,19 @@ import Testing
         #expect(configuration.listen.description == testCase.expected)
     }
 
+    /// `log.format` from the file, `TRACKINGPROXY_LOG_FORMAT` and `--log-format`, in that order of strength.
+    @Test(arguments: [
+        ([String](), [String: String](), "text"),
+        (["--log-format", "auto"], [:], "auto"),
+        ([], ["TRACKINGPROXY_LOG_FORMAT": "json"], "json"),
+        (["--log-format", "text"], ["TRACKINGPROXY_LOG_FORMAT": "json"], "text"),
+    ])
+    func logFormatFromFlagAndEnvironment(_ flags: [String], _ environment: [String: String], _ expected: String) throws {
+        let options = try ConfigurationOptions.parse(flags)
+        let configuration = try ConfigurationLoader<ProxyConfiguration>().load(yaml: "log:\n  format: text\n", fileName: nil, overrides: options.overrides(environment: environment))
+        #expect(configuration.log.format == expected)
+    }
+
     @Test func badFlagNamesTheFlag() throws {
         let options = try ConfigurationOptions.parse(["--upstream", "ftp://a"])
         var caught: ConfigurationError?

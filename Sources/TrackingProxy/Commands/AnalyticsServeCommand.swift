@@ -24,6 +24,9 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "One of \(LogConfiguration.levels.joined(separator: ", ")) (default info).")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "One of \(LogConfiguration.Format.allCases.map(\.rawValue).joined(separator: ", ")) (default text; auto: json when stderr is not a terminal).")
+    var logFormat: String?
+
     func run() async throws {
         let overrides = ConfigurationOptions.overrides(
             environment: ProcessInfo.processInfo.environment,
@@ -31,6 +34,7 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
                 (listen, "listen", ["analytics", "listen"]),
                 (databaseURL.map(ConfigurationOverride.quoted), "database-url", ["ingest", "database", "url"]),
                 (logLevel, "log-level", ["log", "level"]),
+                (logFormat, "log-format", ["log", "format"]),
             ])
         let configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
         let process = ProcessObservability(configuration: configuration, label: "trackingproxy.analytics")

@@ -34,6 +34,9 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "One of \(LogConfiguration.levels.joined(separator: ", ")) (default info).")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "One of \(LogConfiguration.Format.allCases.map(\.rawValue).joined(separator: ", ")) (default text; auto: json when stderr is not a terminal).")
+    var logFormat: String?
+
     /// Environment overrides first, then flags, so that flags win.
     func overrides(environment: [String: String] = ProcessInfo.processInfo.environment) -> [ConfigurationOverride] {
         var result = Self.overrides(
@@ -43,6 +46,7 @@ struct ConfigurationOptions: ParsableArguments {
                 (upstream, "upstream", ["upstream", "url"]),
                 (adminListen, "admin-listen", ["admin", "listen"]),
                 (logLevel, "log-level", ["log", "level"]),
+                (logFormat, "log-format", ["log", "format"]),
                 (rules, "rules", ["tracking", "rules_file"]),
                 (databaseURL.map(ConfigurationOverride.quoted), "database-url", ["ingest", "database", "url"]),
                 (spoolDir, "spool-dir", ["ingest", "spool", "dir"]),

@@ -5,7 +5,7 @@ struct TrackingProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trackingproxy",
         abstract: "An activity-tracking reverse proxy: forwards requests to an app and records what users did.",
-        version: TrackingProxyVersion.current,
+        version: TrackingProxyVersion.description,
         subcommands: [ServeCommand.self, AnalyticsCommand.self, ConfigCommand.self, RulesCommand.self, DatabaseCommand.self, ActivityCommand.self, JobsCommand.self],
         defaultSubcommand: nil
     )
