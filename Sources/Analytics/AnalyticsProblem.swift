@@ -12,10 +12,8 @@ import Hummingbird
 public struct AnalyticsProblem: Error, Sendable {
     /// 400, 401, 403, 429 or 503.
     public var status: HTTPResponse.Status
-    /// The kind of problem, the last part of its `type` URN (`invalid-parameter`).
-    public var kind: String
-    /// The kind in a few words, the same for every problem of a kind.
-    public var title: String
+    /// The kind of problem: its `type` URN and its `title`.
+    public var kind: Kind
     /// One sentence for people.
     public var detail: String
     /// The parameter (or header) at fault, when one is.
@@ -27,39 +25,56 @@ public struct AnalyticsProblem: Error, Sendable {
 
     static func badParameter(_ field: String, _ reason: String) -> AnalyticsProblem {
         AnalyticsProblem(
-            status: .badRequest, kind: "invalid-parameter", title: "Invalid parameter", detail: "Invalid parameter \(field): \(reason).",
-            field: field, reason: reason)
+            status: .badRequest, kind: .invalidParameter, detail: "Invalid parameter \(field): \(reason).", field: field, reason: reason)
     }
 
     static let unauthenticated = AnalyticsProblem(
-        status: .unauthorized, kind: "unauthenticated", title: "Not authenticated", detail: "Authentication credentials were not provided or are not valid.",
+        status: .unauthorized, kind: .unauthenticated, detail: "Authentication credentials were not provided or are not valid.",
         field: "Authorization", reason: "send Authorization: Bearer <token> with a configured analytics token")
 
     static func forbidden(_ reason: String) -> AnalyticsProblem {
         AnalyticsProblem(
-            status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "You do not have permission to perform this action.",
+            status: .forbidden, kind: .forbidden, detail: "You do not have permission to perform this action.",
             field: nil, reason: reason)
     }
 
     static func rateLimited(retryAfter seconds: Int) -> AnalyticsProblem {
-        var problem = AnalyticsProblem(
-            status: .tooManyRequests, kind: "rate-limited", title: "Too many requests",
+        AnalyticsProblem(
+            status: .tooManyRequests, kind: .rateLimited,
             detail: "This token made more requests than its rate limit allows; retry after \(seconds) s.", field: "Authorization",
-            reason: "the token's rate limit (analytics.rate_limit) is spent")
-        problem.retryAfter = seconds
-        return problem
+            reason: "the token's rate limit (analytics.rate_limit) is spent", retryAfter: seconds)
     }
 
     static let databaseUnavailable = AnalyticsProblem(
-        status: .serviceUnavailable, kind: "database-unavailable", title: "Database unavailable", detail: "The activity database cannot be reached; try again shortly.", field: nil, reason: nil)
+        status: .serviceUnavailable, kind: .databaseUnavailable, detail: "The activity database cannot be reached; try again shortly.", field: nil, reason: nil)
 
-    /// The `type` member: `urn:trackingproxy:problem:<kind>`.
-    var type: String { "urn:trackingproxy:problem:" + kind }
+    /// The kinds of problem. The raw value is the last part of the `type` URN.
+    public enum Kind: String, Sendable {
+        case invalidParameter = "invalid-parameter"
+        case unauthenticated
+        case forbidden
+        case rateLimited = "rate-limited"
+        case databaseUnavailable = "database-unavailable"
+
+        /// The `type` member: `urn:trackingproxy:problem:<kind>`.
+        var type: String { "urn:trackingproxy:problem:" + rawValue }
+
+        /// The `title` member: the kind in a few words, the same for every problem of the kind.
+        var title: String {
+            switch self {
+            case .invalidParameter: "Invalid parameter"
+            case .unauthenticated: "Not authenticated"
+            case .forbidden: "Forbidden"
+            case .rateLimited: "Too many requests"
+            case .databaseUnavailable: "Database unavailable"
+            }
+        }
+    }
 
     var response: Response {
         var object = JSONText.Object()
-        object.add("type", string: type)
-        object.add("title", string: title)
+        object.add("type", string: kind.type)
+        object.add("title", string: kind.title)
         object.add("status", raw: String(status.code))
         object.add("detail", string: detail)
         object.add("field", string: field)
