@@ -1,4 +1,5 @@
 import ConfigValues
+import Foundation
 
 /// One identity source: exactly one of `header`, `jwt_claim` or `response_header` (with `strip`,
 /// default true).
@@ -183,7 +184,9 @@ public struct IdentitySourceConfiguration: Codable, Sendable, Equatable {
             problem("hs256_secret", "must be at least \(Self.minimumSecretBytes) bytes (it is \(secret.value.utf8.count)); generate one with `openssl rand -base64 32`.")
         }
         if let jwksURL {
-            if !(jwksURL.hasPrefix("https://") || jwksURL.hasPrefix("http://")) || jwksURL.count > 2048 {
+            if jwksURL.contains("{") || (issuer ?? []).contains(where: { $0.contains("{") }) {
+                problem(jwksURL.contains("{") ? "jwks_url" : "issuer", "still holds a placeholder such as `{tenant}`: put the directory (tenant) id in its place.")
+            } else if !(jwksURL.hasPrefix("https://") || jwksURL.hasPrefix("http://")) || jwksURL.count > 2048 || URL(string: jwksURL)?.host == nil {
                 problem("jwks_url", "must be an http(s) URL, e.g. https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys.")
             }
             // A provider's keys sign every tenant's and application's tokens (Azure AD's common

@@ -95,6 +95,7 @@ import Yams
         ("identity: {sources: [{jwt_claim: oid, jwks_url: https://idp/keys, issuer: https://idp/}]}", "tracking.identity.sources[0].audience"),
         ("identity: {sources: [{jwt_claim: oid, jwks_url: https://idp/keys, audience: app}]}", "tracking.identity.sources[0].issuer"),
         ("identity: {sources: [{jwt_claim: oid, jwks_url: ftp://idp/keys, issuer: i, audience: a}]}", "tracking.identity.sources[0].jwks_url"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_url: 'https://login.microsoftonline.com/{tenant}/keys', issuer: i, audience: a}]}", "tracking.identity.sources[0].jwks_url"),
         ("identity: {sources: [{jwt_claim: oid, jwks_file: k.json, leeway: 2h}]}", "tracking.identity.sources[0].leeway"),
         ("identity: {sources: [{jwt_claim: oid, jwks_file: k.json, cache_size: 0}]}", "tracking.identity.sources[0].cache_size"),
         ("identity: {sources: [{jwt_claim: [], jwks_file: k.json}]}", "tracking.identity.sources[0]"),
