@@ -39,14 +39,39 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Bearer token verification (JWS, JWK/JWKS) on swift-crypto; fetching JWKS documents over
+        // HTTPS with the client Hummingbird's testing already puts in the graph.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Plain configuration values shared by every module: durations, byte sizes, addresses, secrets.
         .target(name: "ConfigValues", swiftSettings: swiftSettings),
-        // Rules, matching, client IP and identity. Imports no NIO, HTTP server or PostgreSQL.
+        // Rules, matching, client IP and identity. Imports no NIO, HTTP server or PostgreSQL; bearer
+        // tokens are read through its `BearerTokenReader`, implemented by TokenVerification.
         .target(
             name: "ActivityRules",
-            dependencies: ["ConfigValues", .product(name: "Yams", package: "Yams")],
+            // swift-crypto for the rules file's SHA-256 (its `hash`); tokens are verified elsewhere.
+            dependencies: ["ConfigValues", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Bearer tokens: verification with jwt-kit on swift-crypto (keys from a secret, a JWKS file or
+        // a JWKS URL refreshed in the background), the verified-token cache, and the unverified
+        // reader of `verify: false`. Implements ActivityRules' `BearerTokenReader`, so the rules
+        // module stays free of BoringSSL.
+        .target(
+            name: "TokenVerification",
+            dependencies: [
+                "ActivityRules",
+                "ConfigValues",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + nio,
             swiftSettings: swiftSettings
         ),
         // JSON text written by hand, fast, for the activity record's metadata and the analytics API.
@@ -101,6 +126,7 @@ let package = Package(
             dependencies: [
                 "ConfigValues",
                 "ActivityRules",
+                "TokenVerification",
                 "Ingest",
                 "JSONWriting",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -198,12 +224,44 @@ let package = Package(
             dependencies: [
                 "ProxyCore",
                 "ActivityRules",
+                "TokenVerification",
+                "TokenTestSupport",
                 "Ingest",
                 "ConfigValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
+        // What the token tests share: real keys generated per run (RSA with _CryptoExtras, P-256),
+        // tokens signed by jwt-kit (and forged ones), a JWKS document served over HTTP by a local
+        // Hummingbird server. Linked by test targets only.
+        .target(
+            name: "TokenTestSupport",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            path: "Tests/TokenTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TokenVerificationTests",
+            dependencies: [
+                "TokenVerification",
+                "TokenTestSupport",
+                "ActivityRules",
+                "ConfigValues",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + nio,
             swiftSettings: swiftSettings
         ),
@@ -237,6 +295,11 @@ let ingestToolDependencies: [Target.Dependency] = [
 
 if benchmarks {
     package.targets += [
+        // Microseconds per bearer token: first verification and cached lookup, RS256 and ES256.
+        .executableTarget(
+            name: "identity-bench",
+            dependencies: ["TokenVerification", "TokenTestSupport", "ActivityRules"],
+            path: "Benchmarks/IdentityBench", swiftSettings: swiftSettings),
         // Nanoseconds per rule match and per client IP resolution: `rules-bench`.
         .executableTarget(name: "rules-bench", dependencies: ["ActivityRules"], path: "Benchmarks/RulesBench", swiftSettings: swiftSettings),
         // Rows stored through the writer at a steady rate from a process of its own, for
@@ -257,7 +320,7 @@ if benchmarks {
 /// (`-sanitize=fuzzer,address`), its seed corpus is `Tests/Fuzz/Corpus/<name>/` and the inputs that
 /// once crashed it are `Tests/Fuzz/Crashes/<name>/`; `make test` replays both, `make fuzz` fuzzes.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-request-path", ["ProxyCore", "ActivityRules", "Ingest", "ConfigValues",
+    ("fuzz-request-path", ["ProxyCore", "ActivityRules", "TokenVerification", "Ingest", "ConfigValues",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -265,7 +328,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("fuzz-analytics-query", ["Analytics", "PostgreSQL", .product(name: "Hummingbird", package: "hummingbird")]),
     ("fuzz-spool-segment", ["Ingest"]),
     ("fuzz-forwarded-for", ["ActivityRules"]),
-    ("fuzz-jwt", ["ActivityRules"]),
+    ("fuzz-jwt", ["TokenVerification", "ActivityRules", "ConfigValues"]),
     ("fuzz-description-template", ["ActivityRules"]),
     ("fuzz-rules-file", ["ActivityRules"]),
     ("fuzz-config-file", ["DeploymentConfiguration", "ProxyCore", "Analytics", "ActivityRules", "Ingest", "ConfigValues"]),

@@ -65,7 +65,7 @@ measure("client IP: isTrusted(peer:)") {
 
 // What the proxy does per tracked request of bench/tracking.sh, with the shipped rules file and
 // default tracking configuration: the match, then the activity once the response is in.
-if let policy = try? TrackingPolicy(configuration: TrackingConfiguration()) {
+if let policy = try? TrackingPolicy(configuration: TrackingConfiguration(), tokenReaders: IgnoredBearerToken.factory) {
     let requestHeaders: [(name: String, value: String)] = [
         ("Host", "127.0.0.1:18113"), ("Content-Length", "16"), ("Content-Type", "application/json"), ("X-Forwarded-User", "bench-user"),
     ]

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import TokenVerification
 
 @testable import Ingest
 @testable import ProxyCore
@@ -58,12 +59,14 @@ enum Setup {
         tracking.clientIP.sources = [.xForwardedFor, .forwarded, .xRealIP]
         tracking.identity.sources = [
             IdentitySourceConfiguration(header: "X-Forwarded-User"),
-            IdentitySourceConfiguration(jwtClaim: "sub", hs256Secret: Secret("fuzz-secret-of-at-least-32-bytes!!")),
+            // The unverified reader parses every fuzzed bearer token (jwt-kit's parser); the
+            // verifying one is fuzzed by fuzz-jwt.
+            IdentitySourceConfiguration(jwtClaim: ["sub", "oid"], verify: false),
             IdentitySourceConfiguration(responseHeader: "X-User-Id", strip: true),
         ]
         tracking.privacy.truncateIPv4Prefix = 24
         do {
-            return try TrackingPolicy(configuration: tracking)
+            return try TrackingPolicy(configuration: tracking, tokenReaders: TokenReaders().factory)
         } catch {
             fatalError("the fuzz target runs from the repository root (it reads rules/reports-app.yaml): \(error)")
         }

@@ -105,7 +105,7 @@ extension RuleExplainer {
         }
         let policy: TrackingPolicy
         do {
-            policy = try TrackingPolicy(configuration: configuration)
+            policy = try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory)
         } catch {
             return ToolOutput(text: error.rendered + "\n", exitCode: 1)
         }

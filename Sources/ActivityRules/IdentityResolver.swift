@@ -3,26 +3,19 @@ import Foundation
 /// Finds the user behind a request from an ordered list of sources; the first that yields wins.
 ///
 /// Sources: a request header set by a trusted auth proxy (believed only from trusted peers); a claim
-/// of the `Authorization: Bearer` JWT (optionally HS256-verified; only successful responses are
-/// recorded, so the application has already accepted the token); an upstream response header,
-/// which the proxy may strip before the client sees it. No identity is fine: the user is nil.
+/// of the `Authorization: Bearer` token, read by a `BearerTokenReader` (verified unless configured
+/// otherwise: the application may accept the request on a session cookie or need no token at all,
+/// so a token it never checked must not name a user); an upstream response header, which the proxy
+/// may strip before the client sees it. No identity is fine: the user is nil.
 public struct IdentityResolver: Sendable {
     /// One compiled identity source.
     public enum Source: Sendable {
         /// A request header from a trusted auth proxy, lower-case.
         case header(String)
-        /// A JWT claim; `keys` empty means the signature is not checked.
-        case jwtClaim(String, keys: [HMACKey])
+        /// A claim of the bearer token, read by `reader`.
+        case bearerToken(any BearerTokenReader)
         /// An upstream response header, lower-case.
         case responseHeader(String, strip: Bool)
-    }
-
-    /// An HS256 key, optionally selected by `kid`.
-    public struct HMACKey: Sendable, Hashable {
-        /// The key id from a JWKS file; nil for a configured secret.
-        public var kid: String?
-        /// The key bytes.
-        public var key: [UInt8]
     }
 
     /// The sources, in order.
@@ -50,12 +43,12 @@ public struct IdentityResolver: Sendable {
             case let .header(name):
                 guard peerTrusted, let value = lastValue(name, requestHeaders) else { continue }
                 return value
-            case let .jwtClaim(claim, keys):
+            case let .bearerToken(reader):
                 guard let authorization = lastValue("authorization", requestHeaders) else { continue }
                 let parts = authorization.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2, parts[0].lowercased() == "bearer", let token = JWT(parts[1].trimmingSpaces) else { continue }
-                if !keys.isEmpty, !token.verifiesHS256(keys: keys.map { ($0.kid, $0.key) }) { continue }
-                if let value = token.claim(claim) { return value }
+                guard parts.count == 2, parts[0].lowercased() == "bearer" else { continue }
+                let token = parts[1].drop { $0 == " " || $0 == "\t" }
+                if !token.isEmpty, let value = reader.userID(bearerToken: token), !value.isEmpty { return value }
             case let .responseHeader(name, _):
                 if let value = lastValue(name, responseHeaders) { return value }
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A compiled, immutable rules file: decides which requests become activities.
@@ -47,7 +48,7 @@ public final class RuleSet: Sendable {
         var parser = RuleSetParser(source: source)
         let output = try parser.parse()
         self.file = file
-        hash = SHA256.hex(SHA256.hash(yaml.utf8))
+        hash = SHA256.hash(data: Array(yaml.utf8)).map { String(format: "%02x", $0) }.joined()
         rules = output.rules
         catchAll = output.catchAll
         exceptions = output.exceptions

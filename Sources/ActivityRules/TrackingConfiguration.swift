@@ -63,19 +63,20 @@ public struct TrackingConfiguration: Codable, Sendable, Equatable, Configuration
             problem("privacy.truncate_ipv6_prefix", "must be 0...128 (e.g. 48), or null to keep full addresses.")
         }
         for (index, source) in identity.sources.enumerated() {
-            let path = "identity.sources[\(index)]"
-            let kinds = [source.header, source.jwtClaim, source.responseHeader].compactMap { $0 }
-            if kinds.count != 1 {
-                problem(path, "must have exactly one of `header`, `jwt_claim` or `response_header`.")
-                continue
-            }
-            if source.jwtClaim == nil, source.hs256Secret != nil || source.jwksFile != nil {
-                problem(path, "`hs256_secret` and `jwks_file` belong to a `jwt_claim` source.")
-            }
-            if source.responseHeader == nil, source.strip != nil { problem("\(path).strip", "belongs to a `response_header` source.") }
-            if kinds.contains(where: { $0.isEmpty }) { problem(path, "names an empty header or claim.") }
+            problems += source.problems().under("identity.sources[\(index)]")
         }
         return problems
+    }
+
+    /// Valid but dangerous settings, each at its key path under `tracking`: `config check` prints
+    /// them and `serve` logs them at start.
+    public func warnings() -> [ConfigurationProblem] {
+        identity.sources.enumerated().compactMap { index, source in
+            guard source.readsUnverifiedToken else { return nil }
+            return ConfigurationProblem(
+                "identity.sources[\(index)].verify",
+                "is false: the bearer token's claim is read without checking the token, so anyone can record activities under another user's name; configure `jwks_url` (Azure AD), `jwks_file` or `hs256_secret` instead.")
+        }
     }
 
     /// The first of `problems()` as a `RulesError`, for the tools that load a tracking section on
@@ -130,64 +131,6 @@ public struct IdentityConfiguration: Codable, Sendable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(sources, forKey: .sources)
-    }
-}
-
-/// One identity source: exactly one of `header`, `jwt_claim` (with optional `hs256_secret` or
-/// `jwks_file`) or `response_header` (with `strip`, default true).
-public struct IdentitySourceConfiguration: Codable, Sendable, Equatable {
-    /// A request header set by a trusted auth proxy, e.g. `X-Forwarded-User`.
-    public var header: String?
-    /// A claim of the Bearer JWT, e.g. `oid` or `sub`.
-    public var jwtClaim: String?
-    /// Verify the JWT with this HS256 secret.
-    public var hs256Secret: Secret?
-    /// Verify the JWT with the `oct` keys of this JWKS file (RS256 is not supported).
-    public var jwksFile: String?
-    /// An upstream response header, e.g. `X-User-Id`.
-    public var responseHeader: String?
-    /// Strip the response header before the client sees it; `response_header` only. Default true.
-    public var strip: Bool?
-
-    /// Creates a source; set exactly one of `header`, `jwtClaim`, `responseHeader`.
-    public init(header: String? = nil, jwtClaim: String? = nil, hs256Secret: Secret? = nil, jwksFile: String? = nil, responseHeader: String? = nil, strip: Bool? = nil) {
-        self.header = header
-        self.jwtClaim = jwtClaim
-        self.hs256Secret = hs256Secret
-        self.jwksFile = jwksFile
-        self.responseHeader = responseHeader
-        self.strip = strip
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case header
-        case jwtClaim = "jwt_claim"
-        case hs256Secret = "hs256_secret"
-        case jwksFile = "jwks_file"
-        case responseHeader = "response_header"
-        case strip
-    }
-
-    /// Decodes snake_case keys; every key is optional and falls back to its default.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        header = try container.decodeIfPresent(String.self, forKey: .header)
-        jwtClaim = try container.decodeIfPresent(String.self, forKey: .jwtClaim)
-        hs256Secret = try container.decodeIfPresent(Secret.self, forKey: .hs256Secret)
-        jwksFile = try container.decodeIfPresent(String.self, forKey: .jwksFile)
-        responseHeader = try container.decodeIfPresent(String.self, forKey: .responseHeader)
-        strip = try container.decodeIfPresent(Bool.self, forKey: .strip)
-    }
-
-    /// Encodes the keys this source uses (a `response_header` source always writes `strip`).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(header, forKey: .header)
-        try container.encodeIfPresent(jwtClaim, forKey: .jwtClaim)
-        try container.encodeIfPresent(hs256Secret, forKey: .hs256Secret)
-        try container.encodeIfPresent(jwksFile, forKey: .jwksFile)
-        try container.encodeIfPresent(responseHeader, forKey: .responseHeader)
-        if responseHeader != nil || strip != nil { try container.encode(strip ?? true, forKey: .strip) }
     }
 }
 

@@ -24,11 +24,14 @@ public final class TrackingPolicy: Sendable {
         self.privacy = privacy
     }
 
-    /// Validates `configuration`, loads its rules file and JWKS files (relative paths against
-    /// `directory`, default the working directory). Blocking file I/O.
-    public init(configuration: TrackingConfiguration, directory: String? = nil, rules: RuleSet? = nil) throws(RulesError) {
+    /// Validates `configuration`, loads its rules file and, through `tokenReaders`, the keys of its
+    /// `jwt_claim` sources (relative paths against `directory`, default the working directory).
+    /// Blocking file I/O.
+    public init(
+        configuration: TrackingConfiguration, directory: String? = nil, tokenReaders: BearerTokenReaderFactory, rules: RuleSet? = nil
+    ) throws(RulesError) {
         try configuration.validate()
-        let identity = try Self.identity(configuration.identity, directory: directory)
+        let identity = try Self.identity(configuration.identity, directory: directory, tokenReaders: tokenReaders)
         if let rules {
             self.rules = rules
         } else {
@@ -47,26 +50,15 @@ public final class TrackingPolicy: Sendable {
         return (directory as NSString).appendingPathComponent(path)
     }
 
-    static func identity(_ configuration: IdentityConfiguration, directory: String?) throws(RulesError) -> IdentityResolver {
+    static func identity(
+        _ configuration: IdentityConfiguration, directory: String?, tokenReaders: BearerTokenReaderFactory
+    ) throws(RulesError) -> IdentityResolver {
         var sources: [IdentityResolver.Source] = []
         for (index, source) in configuration.sources.enumerated() {
             if let header = source.header {
                 sources.append(.header(header.lowercased()))
-            } else if let claim = source.jwtClaim {
-                var keys: [IdentityResolver.HMACKey] = []
-                if let secret = source.hs256Secret { keys.append(.init(kid: nil, key: Array(secret.value.utf8))) }
-                if let file = source.jwksFile {
-                    let path = resolve(file, directory)
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw RulesError(file: "<config>", code: "bad-config", message: "tracking.identity.sources[\(index)].jwks_file: cannot read \(path); check the path.")
-                    }
-                    do {
-                        keys += try JWT.octKeys(jwks: data).map { .init(kid: $0.kid, key: $0.key) }
-                    } catch {
-                        throw RulesError(file: "<config>", code: "bad-config", message: "tracking.identity.sources[\(index)].jwks_file: \(path) \(error.message).")
-                    }
-                }
-                sources.append(.jwtClaim(claim, keys: keys))
+            } else if source.jwtClaim != nil {
+                sources.append(.bearerToken(try tokenReaders(source, "tracking.identity.sources[\(index)]", directory)))
             } else if let header = source.responseHeader {
                 sources.append(.responseHeader(header.lowercased(), strip: source.strip ?? true))
             }

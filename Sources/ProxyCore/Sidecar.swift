@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import TokenVerification
 import UnixSignals
 
 /// The sidecar of `trackingproxy serve`, built from a configuration: the proxy data path, tracking,
@@ -20,6 +21,9 @@ package struct Sidecar: Sendable {
     package let writer: ActivityWriter
     let tracker: ActivityTracker
     let adminServer: AdminServer
+    /// The verified `jwt_claim` sources, whose keys `KeySetRefresher` loads.
+    package let tokenReaders: [VerifiedTokenReader]
+    let group: MultiThreadedEventLoopGroup
     let configuration: SidecarConfiguration
     let logger: Logger
 
@@ -45,11 +49,16 @@ package struct Sidecar: Sendable {
             throw .upstreamUnresolvable(host: configuration.upstream.url.host, reason: "\(error)")
         }
         let policy: TrackingPolicy
+        let readers = TokenReaders()
         do throws(RulesError) {
-            policy = try TrackingPolicy(configuration: configuration.tracking)
+            policy = try TrackingPolicy(configuration: configuration.tracking, tokenReaders: readers.factory)
         } catch {
             throw .rules(error)
         }
+        for warning in configuration.tracking.warnings() {
+            logger.warning("configuration warning", metadata: ["config.key": "tracking.\(warning.keyPath)", "warning.message": "\(warning.message)"])
+        }
+        let tokenReaders = readers.verified
         RulesReloader.markActive(hash: policy.rules.hash, previous: nil)
         logger.info("rules loaded", metadata: [
             "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
@@ -66,18 +75,22 @@ package struct Sidecar: Sendable {
             listen: configuration.admin.listen, idleTimeout: configuration.admin.idleTimeout.duration,
             maxConnections: configuration.admin.maxConnections, registry: registry,
             probe: UpstreamProbe(address: upstreamAddress, group: group), logger: logger,
+            identityKeys: { tokenReaders.map(\.keySetStatus) },
             status: {
                 let rules = tracker.currentPolicy.rules
                 return AdminStatus(
                     uptimeSeconds: Int((ContinuousClock.now - startedAt).components.seconds),
                     proxy: .init(openConnections: server.openConnectionCount, upstream: configuration.upstream.url.description),
                     rules: .init(file: rules.file, hash: rules.hash, count: rules.count),
+                    identityKeys: tokenReaders.map(\.keySetStatus),
                     ingest: writer.status())
             },
             onListening: onAdminListening)
         self.server = server
         self.writer = writer
         self.tracker = tracker
+        self.tokenReaders = tokenReaders
+        self.group = group
         self.configuration = configuration
         self.logger = logger
         self.onProxyListening = onProxyListening
@@ -109,14 +122,17 @@ package struct Sidecar: Sendable {
             logger.info("proxy listening", metadata: ["server.address": "\(address)", "upstream": "\(configuration.upstream.url)"])
             onProxyListening(address)
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: writer),
+            .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
+        ]
+        if !tokenReaders.isEmpty {
+            services.append(.init(service: KeySetRefresher(readers: tokenReaders, eventLoopGroup: group, logger: logger)))
+        }
+        services += [.init(service: proxy), .init(service: adminServer.makeApplication())]
         return ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: writer),
-                    .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
-                    .init(service: proxy),
-                    .init(service: adminServer.makeApplication()),
-                ],
+                services: services,
                 gracefulShutdownSignals: gracefulShutdownSignals,
                 cancellationSignals: [],
                 logger: logger))

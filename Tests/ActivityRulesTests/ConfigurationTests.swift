@@ -11,8 +11,15 @@ import Yams
     identity:
       sources:
         - header: X-Forwarded-User
-        - {jwt_claim: oid, hs256_secret: topsecret}
-        - {jwt_claim: sub, jwks_file: keys.json}
+        - {jwt_claim: oid, hs256_secret: topsecret-topsecret-topsecret-32, leeway: 30s}
+        - {jwt_claim: sub, jwks_file: keys.json, algorithms: [ES256], cache_size: 100}
+        - jwt_claim: [oid, sub]
+          jwks_url: https://login.microsoftonline.com/t/discovery/v2.0/keys
+          issuer: https://login.microsoftonline.com/t/v2.0
+          audience: [api://reports, 11111111-2222-3333-4444-555555555555]
+          jwks_refresh_interval: 30m
+          jwks_min_refresh_interval: 10s
+        - {jwt_claim: upn, verify: false}
         - {response_header: X-User-Id, strip: false}
     privacy: {redact_query: [token], user_agent_max: 100, truncate_ipv4_prefix: 24, truncate_ipv6_prefix: null}
     """
@@ -35,8 +42,18 @@ import Yams
         #expect(configuration.rulesFile == "rules/custom.yaml")
         #expect(configuration.trustedProxies.map(\.description) == ["10.0.0.0/8", "::1/128"])
         #expect(configuration.clientIP.sources == [.forwarded, .xForwardedFor])
-        #expect(configuration.identity.sources[1].hs256Secret?.value == "topsecret")
-        #expect(configuration.identity.sources[3].strip == false)
+        #expect(configuration.identity.sources[1].hs256Secret?.value == "topsecret-topsecret-topsecret-32")
+        #expect(configuration.identity.sources[1].jwtClaim == ["oid"])
+        #expect(configuration.identity.sources[1].acceptedAlgorithms == ["HS256"])
+        #expect(configuration.identity.sources[2].acceptedAlgorithms == ["ES256"])
+        #expect(configuration.identity.sources[3].jwtClaim == ["oid", "sub"])
+        #expect(configuration.identity.sources[3].issuer == ["https://login.microsoftonline.com/t/v2.0"])
+        #expect(configuration.identity.sources[3].audience?.count == 2)
+        #expect(configuration.identity.sources[3].acceptedAlgorithms.contains("RS256"))
+        #expect(!configuration.identity.sources[3].acceptedAlgorithms.contains("HS256"))
+        #expect(configuration.identity.sources[4].readsUnverifiedToken)
+        #expect(configuration.identity.sources[5].strip == false)
+        #expect(configuration.warnings().map(\.keyPath) == ["identity.sources[4].verify"])
         #expect(configuration.privacy.truncateIPv4Prefix == 24)
         try configuration.validate()
 
@@ -69,7 +86,20 @@ import Yams
         ("client_ip: {sources: []}", "tracking.client_ip.sources"),
         ("identity: {sources: [{header: A, jwt_claim: b}]}", "tracking.identity.sources[0]"),
         ("identity: {sources: [{header: A, strip: true}]}", "tracking.identity.sources[0].strip"),
-        ("identity: {sources: [{header: A, hs256_secret: x}]}", "tracking.identity.sources[0]"),
+        ("identity: {sources: [{header: A, hs256_secret: x}]}", "tracking.identity.sources[0].hs256_secret"),
+        ("identity: {sources: [{jwt_claim: oid}]}", "tracking.identity.sources[0]"),
+        ("identity: {sources: [{jwt_claim: oid, hs256_secret: short}]}", "tracking.identity.sources[0].hs256_secret"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_file: k.json, algorithms: [none]}]}", "tracking.identity.sources[0].algorithms"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_file: k.json, algorithms: [RS255]}]}", "tracking.identity.sources[0].algorithms"),
+        ("identity: {sources: [{jwt_claim: oid, verify: false, jwks_file: k.json}]}", "tracking.identity.sources[0].verify"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_url: https://idp/keys, issuer: https://idp/}]}", "tracking.identity.sources[0].audience"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_url: https://idp/keys, audience: app}]}", "tracking.identity.sources[0].issuer"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_url: ftp://idp/keys, issuer: i, audience: a}]}", "tracking.identity.sources[0].jwks_url"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_url: 'https://login.microsoftonline.com/{tenant}/keys', issuer: i, audience: a}]}", "tracking.identity.sources[0].jwks_url"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_file: k.json, leeway: 2h}]}", "tracking.identity.sources[0].leeway"),
+        ("identity: {sources: [{jwt_claim: oid, jwks_file: k.json, cache_size: 0}]}", "tracking.identity.sources[0].cache_size"),
+        ("identity: {sources: [{jwt_claim: [], jwks_file: k.json}]}", "tracking.identity.sources[0]"),
+        ("identity: {sources: [{response_header: X-User, issuer: i}]}", "tracking.identity.sources[0].issuer"),
     ])
     func invalidValuesNameTheKeyPath(_ yaml: String, _ keyPath: String) {
         let directory = temporaryDirectory()
@@ -83,6 +113,15 @@ import Yams
             #expect(error.message.hasPrefix(keyPath + ":"), "\(error.rendered)")
             return error.code == "bad-config"
         }
+    }
+
+    /// The sentence of a `jwt_claim` source without keys says what to add.
+    @Test func jwtClaimWithoutKeysSaysWhatToAdd() {
+        let problems = IdentitySourceConfiguration(jwtClaim: ["oid"]).problems()
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains("add `jwks_url`") == true)
+        #expect(problems.first?.message.contains("`verify: false`") == true)
+        #expect(IdentitySourceConfiguration(jwtClaim: ["oid"], verify: false).problems().isEmpty)
     }
 
     @Test func configFileWithoutTrackingSectionUsesDefaults() throws {

@@ -94,7 +94,7 @@ import Testing
         configuration.trustedProxies = [IPNetwork("10.0.0.0/8")!]
         configuration.privacy.truncateIPv4Prefix = 24
         configuration.privacy.truncateIPv6Prefix = 48
-        let policy = try TrackingPolicy(configuration: configuration, rules: rules("""
+        let policy = try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory, rules: rules("""
         version: 1
         rules:
           - {id: r, description: d., activity: act, match: {methods: [GET], path: "/r"}}
@@ -114,7 +114,7 @@ import Testing
         configuration.privacy.truncateIPv4Prefix = 24
         configuration.privacy.userAgentMax = 4
         configuration.identity.sources = [.init(header: "X-Forwarded-User"), .init(responseHeader: "X-User-Id")]
-        let policy = try TrackingPolicy(configuration: configuration, rules: rules("""
+        let policy = try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory, rules: rules("""
         version: 1
         rules:
           - {id: r, description: d., activity: act, match: {methods: [GET], path: "/r/{id}"}, metadata: {query: [token, format]}}

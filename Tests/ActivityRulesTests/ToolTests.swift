@@ -145,7 +145,7 @@ import Testing
         var configuration = TrackingConfiguration()
         configuration.trustedProxies = trusted.map { IPNetwork($0)! }
         configuration.identity.sources = [.init(header: "X-Forwarded-User")]
-        return try TrackingPolicy(configuration: configuration, rules: defaultRules)
+        return try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory, rules: defaultRules)
     }
 
     @Test func textNamesTheRuleAndTheNearestMisses() throws {

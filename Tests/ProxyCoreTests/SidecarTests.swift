@@ -19,14 +19,9 @@ import Testing
         let refusingDatabase = try RefusingPort()
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-spool-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: spool) }
-        var configuration = SidecarConfiguration()
-        configuration.listen = HostPort(host: "127.0.0.1", port: 0)
-        configuration.admin.listen = HostPort(host: "127.0.0.1", port: 0)
-        configuration.upstream.url = UpstreamURL(host: "127.0.0.1", port: upstream.port)
-        configuration.tracking.rulesFile = fixture.path
         // PostgreSQL away: the record must reach the spool, and /status must say so.
-        configuration.ingest.database.url = Secret("host=127.0.0.1 port=\(refusingDatabase.port) connect_timeout=2")
-        configuration.ingest.spool.dir = spool
+        let configuration = SidecarConfiguration.testing(
+            upstreamPort: upstream.port, rulesFile: fixture.path, databaseURL: "host=127.0.0.1 port=\(refusingDatabase.port) connect_timeout=2", spool: spool)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let ports = Watch<(proxy: Int, admin: Int)>((0, 0), eventLoop: group.next())

@@ -76,7 +76,7 @@ import Testing
         configuration.identity.sources = [IdentitySourceConfiguration(header: "X-Forwarded-User")]
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let recorded = Watch<[ActivityEnvelope]>([], eventLoop: loop)
-        let tracker = ActivityTracker(policy: try TrackingPolicy(configuration: configuration)) { envelope in
+        let tracker = ActivityTracker(policy: try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory)) { envelope in
             recorded.update { $0.append(envelope) }
         }
         try await ProxyHarness.run(trustPeers: false, tracker: tracker) { proxy in

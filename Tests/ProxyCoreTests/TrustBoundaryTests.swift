@@ -76,7 +76,7 @@ import Testing
         configuration.trustedProxies = [IPNetwork("127.0.0.1/32")].compactMap { $0 }
         configuration.clientIP.sources = [.xForwardedFor, .xRealIP]
         let recorded = Watch<[ActivityEnvelope]>([], eventLoop: MultiThreadedEventLoopGroup.singleton.next())
-        let tracker = ActivityTracker(policy: try TrackingPolicy(configuration: configuration)) { envelope in
+        let tracker = ActivityTracker(policy: try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory)) { envelope in
             recorded.update { $0.append(envelope) }
         }
         try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in

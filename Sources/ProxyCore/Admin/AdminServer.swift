@@ -5,8 +5,10 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
+import TokenVerification
 
-/// The sidecar's admin listener: `GET /healthz` (process up), `GET /readyz` (upstream reachable),
+/// The sidecar's admin listener: `GET /healthz` (process up), `GET /readyz` (upstream reachable,
+/// and every verified identity source has keys),
 /// `GET /metrics` (Prometheus text format), `GET /status` (the proxy, rules and ingest in words).
 /// Nothing an analyst calls: the analytics API and dashboard are the analytics service's.
 ///
@@ -24,6 +26,8 @@ struct AdminServer {
     var registry: PrometheusCollectorRegistry
     var probe: UpstreamProbe
     var logger: Logger
+    /// The key sets of the verified identity sources, for `/readyz`; called per request, must not block.
+    var identityKeys: @Sendable () -> [KeySetStatus] = { [] }
     /// Builds the `/status` document; called per request, must not block.
     var status: @Sendable () -> AdminStatus
     /// Called with the bound port once the listener accepts connections.
@@ -34,9 +38,20 @@ struct AdminServer {
         router.get("healthz") { _, _ in
             "ok\n"
         }
-        router.get("readyz") { [probe] _, _ -> Response in
-            let ready = await probe.isReachable()
-            return Self.text(ready ? "ready\n" : "upstream unreachable\n", status: ready ? .ok : .serviceUnavailable)
+        // Not ready while a verified identity source has never loaded its keys (a JWKS URL not
+        // reached since start): a rollout with a wrong `jwks_url`, or without a route to the
+        // provider, stops at the first new instance instead of replacing instances that record
+        // users with ones that cannot. The proxy forwards requests either way; once a set loaded,
+        // a failed refresh keeps it and readiness.
+        router.get("readyz") { [probe, identityKeys] _, _ -> Response in
+            let reachable = await probe.isReachable()
+            let missing = identityKeys().filter { !$0.hasKeys }
+            guard reachable, missing.isEmpty else {
+                var lines = reachable ? [] : ["upstream unreachable"]
+                lines += missing.map { "identity_keys: \($0.source) has no keys (\($0.origin))\($0.lastError.map { ": \($0)" } ?? "")" }
+                return Self.text(lines.joined(separator: "\n") + "\n", status: .serviceUnavailable)
+            }
+            return Self.text("ready\n", status: .ok)
         }
         router.get("metrics") { [registry] _, _ -> Response in
             var headers = HTTPFields()

@@ -1,4 +1,5 @@
 import Ingest
+import TokenVerification
 
 /// The `/status` document of the admin listener: what the sidecar is doing, in words and figures.
 ///
@@ -24,10 +25,15 @@ struct AdminStatus: Encodable, Sendable {
     var uptimeSeconds: Int
     var proxy: Proxy
     var rules: Rules
+    /// The key sets of the verified `jwt_claim` identity sources; a source whose set never loaded
+    /// names no user (`/readyz` fails its `identity_keys` check meanwhile).
+    var identityKeys: [KeySetStatus] = []
     var ingest: IngestStatus
 
     enum CodingKeys: String, CodingKey {
         case uptimeSeconds = "uptime_seconds"
-        case proxy, rules, ingest
+        case proxy, rules
+        case identityKeys = "identity_keys"
+        case ingest
     }
 }

@@ -26,6 +26,9 @@ struct ConfigCheckCommand: ParsableCommand {
         var options = self.options
         options.config = file
         let configuration = try options.load()
+        for warning in configuration.sidecar.tracking.warnings() {
+            print("# warning: tracking.\(warning.keyPath): \(warning.message)")
+        }
         print("# effective configuration of \(file) (flag > environment > file > default)")
         print(ConfigurationLoader<ProxyConfiguration>.render(configuration), terminator: "")
     }

@@ -48,7 +48,7 @@ struct RulesFixture {
         configuration.rulesFile = path
         configuration.trustedProxies = [IPNetwork("127.0.0.1/32")!]
         configuration.identity.sources = [IdentitySourceConfiguration(header: "X-Forwarded-User")]
-        return try TrackingPolicy(configuration: configuration)
+        return try TrackingPolicy(configuration: configuration, tokenReaders: IgnoredBearerToken.factory)
     }
 
     /// A tracker with `policy()` whose activities collect in the returned watch.
