@@ -51,7 +51,7 @@ analytics:
 YAML
 "$bin" analytics serve --config "$out/config.yaml" >"$out/analytics.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$analytics_port/healthz" 2>/dev/null && break; sleep 0.1; done
+e2e_wait_healthz "$analytics_port" "the analytics service" "$out/analytics.log"
 curl -fsS -o "$out/served.json" "http://127.0.0.1:$analytics_port/openapi.json" || die "/openapi.json is not served (see $out/analytics.log)"
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance

@@ -53,11 +53,8 @@ YAML
     pids+=($!)
     "$bin" analytics serve --config "$out/config.yaml" >"$out/analytics.log" 2>&1 &
     pids+=($!)
-    for port in "$admin_port" "$analytics_port"; do
-        up=no
-        for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && { up=yes; break; }; sleep 0.1; done
-        [ "$up" = yes ] || die "nothing answers /healthz on port $port (see $out/server.log, $out/analytics.log)"
-    done
+    e2e_wait_healthz "$admin_port" "the sidecar's admin listener" "$out/server.log"
+    e2e_wait_healthz "$analytics_port" "the analytics service" "$out/analytics.log"
     for user in alice bob carol; do
         id=$(curl -fsS -X POST -H "X-Demo-User: $user" -d '{"title":"check"}' "http://127.0.0.1:$proxy_port/api/v1/reports/" |
             python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')

@@ -122,7 +122,7 @@ TRACKINGPROXY_DATABASE_URL="postgresql://trackingproxy@127.0.0.1:1/activity?conn
     --listen "127.0.0.1:$proxy_port" --admin-listen "127.0.0.1:$admin_port" --spool-dir "$out/spool" \
     2>"$out/serve.stderr" >"$out/serve.stdout" &
 serve_pid=$!
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$admin_port/healthz" 2>/dev/null && break; sleep 0.1; done
+e2e_wait_healthz "$admin_port" "the sidecar started from deploy/config" "$out/serve.stderr"
 sleep 1
 kill -TERM "$serve_pid" 2>/dev/null || true
 wait "$serve_pid" 2>/dev/null || true

@@ -1,4 +1,4 @@
-# Shared by the end-to-end checks (dashboard-check.sh, crash-check.sh); source it, do not run it.
+# Shared by the end-to-end checks (api-contract, crash, dashboard, deploy, isolation); source it, do not run it.
 # Expects `repo` (the repository root) and `die` (prints and exits) to be defined.
 
 # Loads the PG* variables of scripts/pg.sh's cluster unless they are set already.
@@ -29,6 +29,12 @@ e2e_start_demo_app() { # PORT LOG
     pids+=($!)
     for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$1/health/" 2>/dev/null && return; sleep 0.1; done
     die "the demo app did not start (see $2)"
+}
+
+# Waits until http://127.0.0.1:PORT/healthz answers (10 s at most); dies naming WHAT and LOG if not.
+e2e_wait_healthz() { # PORT WHAT LOG
+    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$1/healthz" 2>/dev/null && return; sleep 0.1; done
+    die "$2 does not answer /healthz on port $1 (see $3)"
 }
 
 # Begins a check that runs processes on a database of its own: sets `out` (.build/NAME, emptied),

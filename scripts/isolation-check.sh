@@ -48,8 +48,7 @@ start_analytics() {
     "$bin" analytics serve --config "$out/config.yaml" >>"$out/analytics.log" 2>&1 &
     analytics_pid=$!
     pids+=("$analytics_pid")
-    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$analytics_port/healthz" 2>/dev/null && return; sleep 0.1; done
-    die "the analytics service did not start (see $out/analytics.log)"
+    e2e_wait_healthz "$analytics_port" "the analytics service" "$out/analytics.log"
 }
 
 e2e_start_demo_app "$app_port" "$out/demo-app.log"
