@@ -8,6 +8,7 @@ cleanup() { if [ -x scripts/pg.sh ]; then scripts/pg.sh stop >/dev/null 2>&1 || 
 trap cleanup EXIT
 if [ -x scripts/pg.sh ]; then
   scripts/pg.sh start
+  scripts/pg.sh clean
   # shellcheck disable=SC1091
   source .pgdata/env
 fi
