@@ -131,18 +131,30 @@ import Testing
     }
 
     /// The scheduler with a clock the test sets: nothing at 02:59, activity-retention at 03:00.
+    ///
+    /// The clock moves only once the scheduler has made its plan and gone to sleep (its first
+    /// `sleep`): the plan reads `job_runs` first, and a plan made after the clock already says
+    /// 03:00 rightly schedules the next Sunday. A fixed 300 ms pause before moving the clock made
+    /// this test fail on a loaded CI machine, where reading `job_runs` took longer.
     @Test func theSchedulerRunsAJobWhenItsTimeComes() async throws {
         let (url, connection) = try await Self.seeded()
         defer { Task { await connection.close() } }
         let time = Mutex(JobScheduleTests.utc("2026-03-15T02:59:00Z"))
-        let clock = JobClock(now: { time.withLock { $0 } }, sleep: { _ in try await Task.sleep(for: .milliseconds(20)) })
+        let sleeps = Mutex(0)
+        let clock = JobClock(now: { time.withLock { $0 } }, sleep: { _ in
+            sleeps.withLock { $0 += 1 }
+            try await Task.sleep(for: .milliseconds(20))
+        })
         var jobs = JobsConfiguration()
         jobs.hourlyRollup.enabled = false
         let runner = Self.runner(url, jobs: jobs, retention: RetentionConfiguration(days: 3_650))
         let scheduler = JobScheduler(runner: runner, configuration: jobs, clock: clock, logger: testLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await scheduler.run() }
-            try await Task.sleep(for: .milliseconds(300))
+            for _ in 0..<1_200 where sleeps.withLock({ $0 }) == 0 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(sleeps.withLock { $0 } > 0, "the scheduler never went to sleep after planning")
             #expect(try await connection.execute("SELECT count(*) FROM job_runs").first?.first == "0")
             time.withLock { $0 = JobScheduleTests.utc("2026-03-15T03:00:00Z") }
             var recorded: [[String?]] = []
