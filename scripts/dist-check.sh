@@ -50,7 +50,7 @@ if echo "$libraries" | grep -q 'not found'; then fail "ldd: missing libraries: $
 
 for file in completions/trackingproxy.bash completions/_trackingproxy completions/trackingproxy.fish share/man/man1/trackingproxy.1 \
     deploy/systemd/trackingproxy.service deploy/systemd/trackingproxy-analytics.service deploy/kubernetes/reports-app.yaml \
-    deploy/kubernetes/analytics.yaml deploy/nginx/trackingproxy.conf docs/operators/deploy.md README.md; do
+    deploy/kubernetes/analytics.yaml deploy/nginx/trackingproxy.conf docs/operators/deploy.md docs/README.md docs/configuration.md README.md; do
     [ -s "$file" ] && ok "ships $file" || fail "$file is missing or empty"
 done
 bash -n completions/trackingproxy.bash && grep -q 'analytics' completions/trackingproxy.bash &&

@@ -8,8 +8,9 @@
 #   rules/                         the reports app's rules and their tests
 #   config/trackingproxy.yaml      an example configuration (deploy/config/trackingproxy.yaml)
 #   deploy/                        systemd units, Kubernetes manifests, nginx and Azure examples
-#   docs/operators/                how to deploy and run it
-#   README.md, VERSION
+#   docs/                          the documentation by reader (docs/README.md), with the configuration
+#                                  reference and the API's OpenAPI document
+#   README.md, BENCHMARKS.md, VERSION
 #
 # Prints the tarball's path on stdout (everything else goes to stderr).
 #   scripts/dist.sh
@@ -41,8 +42,9 @@ mkdir -p "$stage/rules"
 cp rules/*.yaml "$stage/rules/"
 cp deploy/config/trackingproxy.yaml "$stage/config/trackingproxy.yaml"
 cp -R deploy "$stage/deploy"
-cp -R docs/operators "$stage/docs/operators"
-cp README.md "$stage/"
+cp -R docs/. "$stage/docs/"
+rm -f "$stage/docs/pending-links.txt"   # the link checker's list, not documentation
+cp README.md BENCHMARKS.md "$stage/"
 if [ -f LICENSE ]; then cp LICENSE "$stage/"; fi
 echo "$version" > "$stage/VERSION"
 

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The docs first (seconds, no build): every relative link in README.md and docs/ resolves.
+scripts/docs-check.sh
+
 cleanup() { if [ -x scripts/pg.sh ]; then scripts/pg.sh stop >/dev/null 2>&1 || true; fi; }
 trap cleanup EXIT
 if [ -x scripts/pg.sh ]; then

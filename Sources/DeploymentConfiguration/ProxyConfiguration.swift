@@ -5,7 +5,8 @@ import Ingest
 import ProxyCore
 
 /// The whole configuration file, nested like the YAML: what `trackingproxy serve` (the sidecar)
-/// and `trackingproxy analytics serve` read; each uses its sections (see the README's table).
+/// and `trackingproxy analytics serve` read; each uses its sections. Every key is documented in
+/// `docs/configuration.md`, which `ConfigurationReferenceTests` keeps in step with these types.
 ///
 /// Every field has a default, so an empty file is a valid configuration. Keys are snake_case in
 /// YAML. Unknown keys are rejected by `ConfigurationLoader`, which also applies environment
