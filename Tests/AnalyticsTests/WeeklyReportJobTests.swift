@@ -69,6 +69,41 @@ import DeploymentConfiguration
         #expect(ISOWeek.lastComplete(before: Self.mondayNine).description == "2026-W48")
     }
 
+    /// The scheduler with a clock the test sets: nothing at Monday 08:59, the report at 09:00,
+    /// written and posted, recorded for the 09:00 slot.
+    @Test func theSchedulerRunsTheReportOnMondayAtNine() async throws {
+        let (url, connection) = try await WeeklyReportTests.seeded()
+        defer { Task { await connection.close() } }
+        let server = WebhookServer(failures: 0)
+        try await server.run { port in
+            let time = Mutex(Self.mondayNine.addingTimeInterval(-60))
+            let clock = JobClock(now: { time.withLock { $0 } }, sleep: { _ in try await Task.sleep(for: .milliseconds(20)) })
+            var jobs = JobsConfiguration()
+            for job in Job.allCases where job != .weeklyReport { jobs[job].enabled = false }
+            let reports = Self.reports(port: port)
+            let runner = JobRunner(jobs: jobs, retention: RetentionConfiguration(), reports: reports, databaseURL: Secret(url), metrics: nil,
+                                   logger: testLogger, instance: "tests")
+            let scheduler = JobScheduler(runner: runner, configuration: jobs, clock: clock, logger: testLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await scheduler.run() }
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await connection.execute("SELECT count(*) FROM job_runs").first?.first == "0" && server.bodies.isEmpty)
+                time.withLock { $0 = Self.mondayNine }
+                var recorded: [[String?]] = []
+                for _ in 0..<200 where recorded.isEmpty {
+                    try await Task.sleep(for: .milliseconds(50))
+                    recorded = try await connection.execute(
+                        "SELECT job, outcome, scheduled_for = '2026-11-30T09:00:00Z', figures->>'total' FROM job_runs")
+                }
+                #expect(recorded == [["weekly-report", "ok", "t", "7"]])
+                group.cancelAll()
+            }
+            #expect(server.bodies.count == 1 && server.bodies.first?.contains(#""week":"2026-W48""#) == true)
+            #expect(FileManager.default.fileExists(atPath: reports.directory + "/weekly-2026-W48.html"))
+            try? FileManager.default.removeItem(atPath: reports.directory)
+        }
+    }
+
     @Test func writesTheFilesAndPostsAfterFailures() async throws {
         let (url, connection) = try await WeeklyReportTests.seeded()
         defer { Task { await connection.close() } }
