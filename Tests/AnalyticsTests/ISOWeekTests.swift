@@ -36,4 +36,21 @@ import Testing
         #expect(ISOWeek.lastComplete(before: try Date.ISO8601FormatStyle().parse("2027-01-04T00:00:00Z")).description == "2026-W53")
         #expect(ISOWeek.weeks(in: 2026) == 53 && ISOWeek.weeks(in: 2025) == 52)
     }
+
+    /// Every week of every allowed year: printed and parsed back, found from its own Monday, and
+    /// the weeks follow each other without gap or overlap.
+    @Test func everyWeekRoundTripsAndWeeksAreContiguous() throws {
+        var previous = try ISOWeek(parsing: "1971-W01")
+        for year in ISOWeek.years {
+            for number in 1...ISOWeek.weeks(in: year) where (year, number) != (1971, 1) {
+                let week = try ISOWeek(parsing: "\(year)-W\(number < 10 ? "0" : "")\(number)")
+                guard week.start == previous.end, ISOWeek(containing: week.start) == week, week.previous == previous, previous < week else {
+                    Issue.record("\(week) does not follow \(previous)")
+                    return
+                }
+                previous = week
+            }
+        }
+        #expect(previous.description == "9998-W\(ISOWeek.weeks(in: 9998))")
+    }
 }
