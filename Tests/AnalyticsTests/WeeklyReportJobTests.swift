@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import Testing
 @testable import Analytics
@@ -212,6 +213,41 @@ import DeploymentConfiguration
             ("jobs:\n  weekly_report: {days: 3}\n", "jobs.weekly_report.days"),
         ] {
             #expect { try loadConfiguration(yaml) } throws: { "\($0)".contains(key) }
+        }
+    }
+
+    /// A graceful shutdown during the backoff ends the wait at once, with a sentence saying so.
+    @Test func gracefulShutdownEndsTheBackoff() async throws {
+        final class Delivery: Service {
+            let delivery: WebhookDelivery
+            let outcome = Mutex<String?>(nil)
+            init(delivery: WebhookDelivery) { self.delivery = delivery }
+            func run() async throws {
+                do {
+                    try await delivery.post("{}")
+                    outcome.withLock { $0 = "delivered" }
+                } catch {
+                    outcome.withLock { $0 = "\(error)" }
+                }
+            }
+        }
+        let server = WebhookServer(failures: 1_000)
+        try await server.run { port in
+            var reports = Self.reports(port: port, maxAttempts: 2)
+            reports.retryDelay = .seconds(60)
+            let service = Delivery(delivery: try WebhookDelivery(configuration: reports, url: try #require(reports.webhookURL), logger: testLogger))
+            let group = ServiceGroup(services: [service], logger: testLogger)
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for _ in 0..<200 where server.bodies.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(ContinuousClock.now - started < .seconds(30))
+            let outcome = service.outcome.withLock { $0 } ?? ""
+            #expect(outcome.contains("failed 1 time, last: HTTP 500") && outcome.contains("the service stopped before attempt 2"), "\(outcome)")
+            #expect(server.bodies.count == 1)
         }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// POSTs a JSON document to the reports webhook, retried as `WebhookRetry` says: the I/O shell
 /// over that state machine. One HTTP client per delivery (the job runs weekly), no redirects
@@ -45,18 +46,27 @@ public struct WebhookDelivery: Sendable {
     private func post(_ json: String, client: HTTPClient) async throws -> Int {
         var machine = WebhookRetry(maxAttempts: configuration.maxAttempts, retryDelay: configuration.retryDelay.duration)
         var action = machine.start()
+        var lastFailure = ""
         while true {
             switch action {
             case .post(let attempt):
                 if let failure = await postOnce(json, client: client) {
                     logger.warning("report webhook attempt failed", metadata: [
                         "url.redacted": "\(address.redacted)", "webhook.attempt": "\(attempt)", "error.message": "\(failure)"])
+                    lastFailure = failure
                     action = machine.failed(failure)
                 } else {
                     action = machine.succeeded()
                 }
-            case .wait(let delay, _):
-                try await Task.sleep(for: delay)
+            case .wait(let delay, let next):
+                // A graceful shutdown ends the wait: the service stops within its grace period
+                // instead of sitting out the backoff; the run is recorded as failed.
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } catch {
+                    throw ReportError.webhookFailed(address: address.redacted, attempts: next - 1,
+                                                    lastFailure: lastFailure + "; the service stopped before attempt \(next)")
+                }
                 action = machine.waited()
             case .delivered(let attempt):
                 logger.info("report posted to the webhook", metadata: ["url.redacted": "\(address.redacted)", "webhook.attempt": "\(attempt)"])
