@@ -1,3 +1,4 @@
+import ConfigValues
 import Testing
 @testable import Analytics
 
@@ -33,5 +34,13 @@ import Testing
     func delaysDoubleUpToTheCap(attempt: Int, seconds: Int64) {
         let machine = WebhookRetry(maxAttempts: 20, retryDelay: .seconds(10))
         #expect(machine.delay(after: attempt) == .seconds(seconds))
+    }
+
+    @Test func anUnusableURLIsRefusedBeforeAnyPost() {
+        var reports = ReportsConfiguration()
+        reports.webhookURL = .init("ftp://hooks.example.com/secret")
+        #expect { try WebhookDelivery(configuration: reports, url: .init("ftp://hooks.example.com/secret"), logger: testLogger) } throws: { error in
+            "\(error)" == "reports.webhook_url cannot be used: not an http:// or https:// URL; the report files are written; fix reports.webhook_url"
+        }
     }
 }
