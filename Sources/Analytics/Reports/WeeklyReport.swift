@@ -12,7 +12,9 @@ public struct WeeklyReport: Sendable, Equatable {
     public struct Line: Sendable, Equatable {
         /// An activity type, a user id, a day (`Mon 2026-11-23`) or an hour of the day (`14:00`).
         public var label: String
+        /// Rows this week.
         public var count: Int
+        /// Rows the week before (for a day or an hour: the same day or hour a week earlier).
         public var previousCount: Int
         /// Change in percent; nil when the previous count is 0 (new).
         public var change: Double? { ActivitySummary.change(from: previousCount, to: count) }
@@ -49,16 +51,20 @@ public struct WeeklyReport: Sendable, Equatable {
         public var requests: Int
         /// Requests answered 5xx.
         public var serverErrors: Int
-        /// Upstream connection errors and timeouts.
+        /// Upstream connection errors.
         public var upstreamErrors: Int
+        /// Upstream timeouts.
         public var upstreamTimeouts: Int
-        /// The median over recorded minutes of each minute's p50 and p95 latency, in ms; the
-        /// worst minute's p99. Nil when no minute had a latency.
+        /// The median over recorded minutes of each minute's p50 latency, in ms; nil when no
+        /// minute had a latency (likewise below).
         public var latencyP50: Double?
+        /// The median over recorded minutes of each minute's p95 latency, in ms.
         public var latencyP95: Double?
+        /// The worst minute's p99 latency, in ms.
         public var latencyP99Max: Double?
-        /// Activity rows the sidecars dropped (queue full) or dead-lettered (refused by PostgreSQL).
+        /// Activity rows the sidecars dropped (queue full).
         public var rowsDropped: Int
+        /// Activity rows PostgreSQL refused, set aside in the dead letter table.
         public var rowsDeadLettered: Int
 
         /// 5xx answers per request, in percent rounded to hundredths; nil without requests.
@@ -80,8 +86,9 @@ public struct WeeklyReport: Sendable, Equatable {
     public var week: ISOWeek
     /// When the report was made.
     public var generatedAt: Date
-    /// Rows this week and the week before.
+    /// Rows this week.
     public var total: Int
+    /// Rows the week before.
     public var previousTotal: Int
     /// By activity type, largest first: the `typeLines` largest, the rest folded into one line.
     public var types: [Line]
@@ -91,14 +98,18 @@ public struct WeeklyReport: Sendable, Equatable {
     public var days: [Line]
     /// The `hourLines` busiest hours of the day (UTC) over the week, busiest first.
     public var busiestHours: [Line]
+    /// Active, new and returning users.
     public var users: Users
-    /// This week's and last week's system figures; nil: no data.
+    /// This week's system figures; nil: no data.
     public var system: System?
+    /// The week before's system figures; nil: no data.
     public var previousSystem: System?
 
-    /// Lines kept per breakdown: a page read in a minute.
+    /// Activity types shown before the rest are folded into one line: a page read in a minute.
     public static let typeLines = 10
+    /// Users shown.
     public static let userLines = 5
+    /// Hours of the day shown.
     public static let hourLines = 3
 
     /// Change of the total in percent; nil when the week before had no rows.
