@@ -113,6 +113,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                // The weekly report's webhook POST (already in the graph through TokenVerification).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio,
             // The API's OpenAPI document (docs/openapi.yaml links here), compiled into the binary
             // and served at /openapi.json: no resource bundle to ship next to the executable.

@@ -7,7 +7,8 @@ import Hummingbird
 
 /// Query strings through the analytics routes' own parsers (`QueryParameters` as Hummingbird
 /// decodes them, then `UserActivityQuery`, `SummaryQuery` or `DashboardQuery`), and the value
-/// parsers the CLI shares (`TimeBound`, `WholeNumber`, `SummaryGrouping`), with no database.
+/// parsers the CLI shares (`TimeBound`, `WholeNumber`, `SummaryGrouping`, `ISOWeek` of
+/// `report weekly --week`), with no database.
 ///
 /// Invariants, checked for every input:
 /// - no trap anywhere (the sanitizers also catch memory errors);
@@ -31,7 +32,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     case 2: parse { () throws(AnalyticsProblem) in try DashboardQuery(QueryParameters(query: text), access: access, now: Fuzzed.now) }.map(check)
     case 3: timeBound(text)
     case 4: wholeNumber(text)
-    default: grouping(text)
+    default:
+        grouping(text)
+        isoWeek(text)
     }
     return 0
 }
@@ -141,5 +144,18 @@ func grouping(_ text: String) {
         _ = try SummaryGrouping(parsing: text)
     } catch {
         precondition(error.message.utf8.count <= Fuzzed.maxProblemBytes)
+    }
+}
+
+/// `--week`: a week parsed is exactly the text it came from, Monday to Monday, inside the years
+/// allowed; a refusal is a short sentence.
+func isoWeek(_ text: String) {
+    do {
+        let week = try ISOWeek(parsing: text)
+        precondition(week.description == text && ISOWeek.years.contains(week.year) && (1...ISOWeek.weeks(in: week.year)).contains(week.week))
+        precondition(week.end.timeIntervalSince(week.start) == 7 * 86_400 && ISOWeek(containing: week.start) == week && week.previous < week)
+        _ = (SQLTime.text(week.previous.start), SQLTime.text(week.end))
+    } catch {
+        precondition(error.description.utf8.count <= Fuzzed.maxProblemBytes)
     }
 }

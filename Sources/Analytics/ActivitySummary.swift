@@ -89,10 +89,15 @@ public struct ActivitySummary: Sendable {
     public var groups: [Group]
 
     /// Change of `total` against `previousTotal`, in percent; `nil` when there was nothing before.
-    public var changePercentage: Double? {
-        guard previousTotal > 0 else { return nil }
+    public var changePercentage: Double? { Self.change(from: previousTotal, to: total) }
+
+    /// The change from `previous` to `current` in percent, rounded to hundredths; `nil` when
+    /// `previous` is 0 (nothing to compare with: the figure is new).
+    public static func change(from previous: Int, to current: Int) -> Double? {
+        guard previous > 0 else { return nil }
         // `+ 0` turns a negative zero into zero, so that no change never reads "-0.00 %".
-        return ((Double(total - previousTotal) / Double(previousTotal)) * 10_000).rounded() / 100 + 0
+        // Doubles: no subtraction of two counts can overflow.
+        return (((Double(current) - Double(previous)) / Double(previous)) * 10_000).rounded() / 100 + 0
     }
 
     /// The allowed values of `top` (the groups kept before the rest are folded into one).

@@ -36,9 +36,11 @@ package struct ProxyConfiguration: Codable, Sendable, Equatable, ConfigurationSe
     package var retention = RetentionConfiguration()
     /// When the analytics service runs its scheduled jobs (retention, rollups).
     package var jobs = JobsConfiguration()
+    /// Where the weekly-report job writes the report, and the webhook it posts to.
+    package var reports = ReportsConfiguration()
 
     package enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest, analytics, retention, jobs
+        case listen, upstream, client, admin, shutdown, log, threads, tracking, ingest, analytics, retention, jobs, reports
     }
 
     package init() {}
@@ -58,12 +60,14 @@ package struct ProxyConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         analytics = try container.decodeIfPresent(AnalyticsConfiguration.self, forKey: .analytics) ?? defaults.analytics
         retention = try container.decodeIfPresent(RetentionConfiguration.self, forKey: .retention) ?? defaults.retention
         jobs = try container.decodeIfPresent(JobsConfiguration.self, forKey: .jobs) ?? defaults.jobs
+        reports = try container.decodeIfPresent(ReportsConfiguration.self, forKey: .reports) ?? defaults.reports
     }
 
     /// Every section's problems under its key; `ConfigurationLoader` reports them located in the file.
     package func problems() -> [ConfigurationProblem] {
         sidecar.problems() + log.problems().under("log") + analytics.problems().under("analytics")
             + retention.problems().under("retention") + jobs.problems().under("jobs")
+            + reports.problems().under("reports")
     }
 
     /// The sections the sidecar (`serve`) is built from.

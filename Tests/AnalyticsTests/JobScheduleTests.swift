@@ -115,6 +115,6 @@ import Testing
     @Test func disabledJobsAreNotPlanned() {
         var configuration = JobsConfiguration()
         configuration.dailyRollup.enabled = false
-        #expect(JobPlan(configuration: configuration, now: Date()).entries.map(\.job) == [.activityRetention, .systemMetricsRetention, .hourlyRollup])
+        #expect(JobPlan(configuration: configuration, now: Date()).entries.map(\.job) == [.activityRetention, .systemMetricsRetention, .hourlyRollup, .weeklyReport])
     }
 }

@@ -12,6 +12,7 @@ import Foundation
 ///   system_metrics_retention: {schedule: "sunday 04:00", days: 30}
 ///   hourly_rollup: {schedule: "hourly :05", hours: 24}
 ///   daily_rollup: {schedule: "daily 02:00", days: 3, time_zone: Europe/Berlin}
+///   weekly_report: {schedule: "monday 09:00"}   # where it goes: the reports section
 /// ```
 /// Each job also takes `enabled` (default true) and `time_zone` (default `jobs.time_zone`).
 /// Every key is encoded, so re-encoding shows unknown keys (`days` only where a job has it).
@@ -74,6 +75,8 @@ public struct JobsConfiguration: Codable, Sendable, Equatable, ConfigurationSect
     public var hourlyRollup = Settings(schedule: .hourly(minute: 5), hours: 24)
     /// Daily at 02:00, the last 3 whole days (yesterday and the two before).
     public var dailyRollup = Settings(schedule: .daily(hour: 2, minute: 0), days: 3)
+    /// Monday 09:00: the last complete ISO week's report (see `ReportsConfiguration`).
+    public var weeklyReport = Settings(schedule: .weekly(weekday: 2, hour: 9, minute: 0))
 
     public init() {}
 
@@ -85,6 +88,7 @@ public struct JobsConfiguration: Codable, Sendable, Equatable, ConfigurationSect
             case .systemMetricsRetention: systemMetricsRetention
             case .hourlyRollup: hourlyRollup
             case .dailyRollup: dailyRollup
+            case .weeklyReport: weeklyReport
             }
         }
         set {
@@ -93,6 +97,7 @@ public struct JobsConfiguration: Codable, Sendable, Equatable, ConfigurationSect
             case .systemMetricsRetention: systemMetricsRetention = newValue
             case .hourlyRollup: hourlyRollup = newValue
             case .dailyRollup: dailyRollup = newValue
+            case .weeklyReport: weeklyReport = newValue
             }
         }
     }

@@ -13,6 +13,9 @@ public enum Job: String, CaseIterable, Sendable, Hashable, Comparable {
     /// Computes `activity_daily` and `activity_active_users` for the last days (was
     /// `calculate_daily_metrics` and `calculate_dashboard_metrics_periodic`).
     case dailyRollup = "daily-rollup"
+    /// Writes the weekly stakeholder report of the last complete ISO week to `reports.directory`
+    /// and posts it to `reports.webhook_url` when set (was `generate_weekly_report`).
+    case weeklyReport = "weekly-report"
 
     /// The configuration key under `jobs:`.
     public var configurationKey: String { rawValue.replacingOccurrences(of: "-", with: "_") }
@@ -25,6 +28,7 @@ public enum Job: String, CaseIterable, Sendable, Hashable, Comparable {
         case .systemMetricsRetention: 0x5452_4B50_0102
         case .hourlyRollup: 0x5452_4B50_0103
         case .dailyRollup: 0x5452_4B50_0104
+        case .weeklyReport: 0x5452_4B50_0105
         }
     }
 
@@ -35,6 +39,7 @@ public enum Job: String, CaseIterable, Sendable, Hashable, Comparable {
         case .systemMetricsRetention: "remove system_metrics rows older than the configured days"
         case .hourlyRollup: "verify activity_hourly against activity for the last hours and repair differences"
         case .dailyRollup: "compute activity_daily and activity_active_users for the last days"
+        case .weeklyReport: "write the last complete week's report to reports.directory and post it to reports.webhook_url"
         }
     }
 

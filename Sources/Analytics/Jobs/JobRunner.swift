@@ -23,15 +23,18 @@ public struct JobRunner: Sendable {
 
     let jobs: JobsConfiguration
     let retention: RetentionConfiguration
+    let reports: ReportsConfiguration
     let databaseURL: Secret?
     let metrics: JobMetrics?
     let instance: String
     let logger: Logger
 
-    public init(jobs: JobsConfiguration, retention: RetentionConfiguration, databaseURL: Secret?, metrics: JobMetrics?, logger: Logger,
+    public init(jobs: JobsConfiguration, retention: RetentionConfiguration, reports: ReportsConfiguration = ReportsConfiguration(),
+                databaseURL: Secret?, metrics: JobMetrics?, logger: Logger,
                 instance: String = ProcessInfo.processInfo.hostName + ":\(ProcessInfo.processInfo.processIdentifier)") {
         self.jobs = jobs
         self.retention = retention
+        self.reports = reports
         self.databaseURL = databaseURL
         self.metrics = metrics
         self.instance = instance
@@ -63,6 +66,8 @@ public struct JobRunner: Sendable {
             return try await store.verifyHourlyRollup(hours: settings.hours ?? 24, now: now, dryRun: dryRun)
         case .dailyRollup:
             return try await store.computeDailyRollup(days: settings.days ?? 3, now: now, dryRun: dryRun)
+        case .weeklyReport:
+            return try await writeWeeklyReport(store: store, now: now, dryRun: dryRun)
         }
     }
 

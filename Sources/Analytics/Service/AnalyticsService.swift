@@ -22,13 +22,14 @@ package struct AnalyticsService: Sendable {
     ///   - analytics: the `analytics` section: listener, limits, tokens.
     ///   - retention: the `retention` section: the age the activity-retention job prunes at.
     ///   - jobs: the `jobs` section: the jobs' schedules and figures.
+    ///   - reports: the `reports` section: where the weekly-report job writes and posts.
     ///   - clock: the scheduler's clock (tests set "Sunday 03:00").
     ///   - databaseURL: `ingest.database.url`, the database the sidecars write (nil: the `PG*` variables).
     ///   - registry: where `/metrics` reads from; the caller bootstraps `MetricsSystem` with it.
     ///   - onListening: called with the bound port (port 0 picks one).
     package init(
         analytics: AnalyticsConfiguration, retention: RetentionConfiguration, jobs: JobsConfiguration = JobsConfiguration(),
-        databaseURL: Secret?, registry: PrometheusCollectorRegistry, clock: JobClock = .system,
+        reports: ReportsConfiguration = ReportsConfiguration(), databaseURL: Secret?, registry: PrometheusCollectorRegistry, clock: JobClock = .system,
         logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         let pool = ConnectionPool(url: databaseURL, logger: logger)
@@ -39,7 +40,7 @@ package struct AnalyticsService: Sendable {
             jobs: jobs, retention: retention, logger: logger, now: clock.now)
         self.pool = pool
         self.server = AnalyticsServer(configuration: analytics, api: api, registry: registry, logger: logger, onListening: onListening)
-        let runner = JobRunner(jobs: jobs, retention: retention, databaseURL: databaseURL, metrics: JobMetrics(registry: registry), logger: logger)
+        let runner = JobRunner(jobs: jobs, retention: retention, reports: reports, databaseURL: databaseURL, metrics: JobMetrics(registry: registry), logger: logger)
         self.scheduler = JobScheduler(runner: runner, configuration: jobs, clock: clock, logger: logger)
         self.logger = logger
     }

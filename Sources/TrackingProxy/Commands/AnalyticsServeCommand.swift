@@ -45,7 +45,7 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
         }
         let service = AnalyticsService(
             analytics: configuration.analytics, retention: configuration.retention, jobs: configuration.jobs,
-            databaseURL: configuration.ingest.database.url,
+            reports: configuration.reports, databaseURL: configuration.ingest.database.url,
             registry: process.registry, logger: logger
         ) { port in
             logger.info("analytics listening", metadata: ["server.address": "\(configuration.analytics.listen.host):\(port)"])

@@ -15,7 +15,7 @@ enum JobsFormat: String, CaseIterable, ExpressibleByArgument {
 /// What the jobs commands read: the configuration file (`jobs`, `retention`, `ingest.database`)
 /// and the database flag over it.
 struct JobsOptions: ParsableArguments {
-    @Option(name: .long, help: "YAML configuration file (reads jobs, retention and ingest.database). Without it, defaults apply.")
+    @Option(name: .long, help: "YAML configuration file (reads jobs, retention, reports and ingest.database). Without it, defaults apply.")
     var config: String?
 
     @Option(name: .customLong("database-url"), help: "PostgreSQL: a libpq conninfo string or postgresql:// URI (default: ingest.database.url, else the PG* variables).")
@@ -36,7 +36,7 @@ struct JobsOptions: ParsableArguments {
     func runner(_ configuration: ProxyConfiguration) -> JobRunner {
         var logger = Logger(label: "trackingproxy.jobs")
         logger.logLevel = .warning
-        return JobRunner(jobs: configuration.jobs, retention: configuration.retention, databaseURL: configuration.ingest.database.url,
+        return JobRunner(jobs: configuration.jobs, retention: configuration.retention, reports: configuration.reports, databaseURL: configuration.ingest.database.url,
                          metrics: nil, logger: logger)
     }
 }
