@@ -113,6 +113,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                // SHA-256 of analytics tokens: only digests are kept and compared (TokenDigest).
+                .product(name: "Crypto", package: "swift-crypto"),
             ] + nio,
             // The API's OpenAPI document (docs/openapi.yaml links here), compiled into the binary
             // and served at /openapi.json: no resource bundle to ship next to the executable.
@@ -151,6 +153,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `trackingproxy doctor`: checks a deployment (configuration, rules, PostgreSQL, schema,
+        // partitions, spool, upstream, tokens, jobs, heartbeats) and says what to do; `--fix` migrates.
+        .target(
+            name: "Doctor",
+            dependencies: [
+                "ConfigValues", "ActivityRules", "Ingest", "PostgreSQL", "Analytics", "ProxyCore", "DeploymentConfiguration", "JSONWriting",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
         // The executable: the command line and the wiring of the libraries above, nothing else.
         .executableTarget(
             name: "TrackingProxy",
@@ -162,6 +174,7 @@ let package = Package(
                 "DeploymentConfiguration",
                 "Analytics",
                 "ProxyCore",
+                "Doctor",
                 "JSONWriting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -268,6 +281,14 @@ let package = Package(
         .testTarget(
             name: "DeploymentConfigurationTests",
             dependencies: ["DeploymentConfiguration", "ProxyCore", "Analytics", "ConfigValues", "ActivityRules", "Ingest"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DoctorTests",
+            dependencies: [
+                "Doctor", "DeploymentConfiguration", "Analytics", "PostgreSQL", "Ingest", "ConfigValues",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
             swiftSettings: swiftSettings
         ),
         // The executable's commands and options, parsed as a user types them.
