@@ -48,12 +48,15 @@ public struct TokenDigest: Sendable, Hashable {
         presented == bytes
     }
 
+    /// `sha256:<64 lowercase hex digits>`: the text that configures this digest.
+    public var text: String {
+        let digits = Array("0123456789abcdef")
+        return Self.prefix + bytes.map { "\(digits[Int($0 >> 4)])\(digits[Int($0 & 0x0F)])" }.joined()
+    }
+
     /// `sha256:<64 lowercase hex digits>`, the text to configure instead of `token`.
     public static func configurationText(of token: String) -> String {
-        prefix + TokenDigest(token: token).bytes.map { byte in
-            let digits = Array("0123456789abcdef")
-            return "\(digits[Int(byte >> 4)])\(digits[Int(byte & 0x0F)])"
-        }.joined()
+        TokenDigest(token: token).text
     }
 
     private static func nibble(_ character: UInt8) -> UInt8? {

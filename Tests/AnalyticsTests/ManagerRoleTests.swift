@@ -107,6 +107,12 @@ import Testing
         #expect(book.access(authorization: "Bearer \(Tokens.alice)") == AnalyticsAccess(role: .user, userID: "alice"))
         #expect(book.access(authorization: "Bearer \(Tokens.admin)") == AnalyticsAccess(role: .admin))
         #expect(book.access(authorization: "Bearer \(Tokens.bob)") == nil)
+        // What the analytics service keeps: digests only, which still accept the tokens.
+        let hashed = configuration.analytics.withTokensAsDigests()
+        #expect(hashed.allTokens.allSatisfy { $0.token.value.hasPrefix("sha256:") && $0.token.value.count == 71 })
+        #expect(!hashed.allTokens.contains { $0.token.value.contains(Tokens.alice) || $0.token.value.contains(Tokens.admin) })
+        #expect(TokenBook(hashed).access(authorization: "Bearer \(Tokens.alice)") == AnalyticsAccess(role: .user, userID: "alice"))
+        #expect(TokenBook(hashed).access(authorization: "Bearer \(Tokens.admin)") == AnalyticsAccess(role: .admin))
         // The effective configuration shows the file's path, never its tokens.
         let rendered = ConfigurationLoader<ProxyConfiguration>.render(configuration)
         #expect(rendered.contains("tokens_file: secrets/tokens.yaml") && !rendered.contains("manager"))

@@ -30,7 +30,7 @@ struct Deployment {
             activity: download_invoice
             match:
               methods: [GET]
-              path: /billing/invoices/{invoice_id}.pdf
+              path: /billing/invoices/{invoice_id}/pdf/
 
         """
 

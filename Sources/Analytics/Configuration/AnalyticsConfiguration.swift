@@ -94,6 +94,21 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
     /// Every accepted token: `tokens`, then the tokens file's entries.
     public var allTokens: [Token] { tokens + fileTokens }
 
+    /// This section with every token replaced by its `sha256:` digest text, so that a process
+    /// holding it (the analytics service, for as long as it runs) keeps no token itself. A token
+    /// whose text is a malformed digest is left as it is (`problems()` reports it).
+    public func withTokensAsDigests() -> AnalyticsConfiguration {
+        var copy = self
+        func digest(_ token: Token) -> Token {
+            var token = token
+            if let digest = try? TokenDigest(configured: token.token.value) { token.token = Secret(digest.text) }
+            return token
+        }
+        copy.tokens = tokens.map(digest)
+        copy.fileTokens = fileTokens.map(digest)
+        return copy
+    }
+
     package enum CodingKeys: String, CodingKey, CaseIterable {
         case listen
         case idleTimeout = "idle_timeout"
