@@ -4,6 +4,7 @@ import ConfigValues
 import DeploymentConfiguration
 import Foundation
 import Logging
+import NIOPosix
 
 /// `trackingproxy doctor` (the old `initialize_analytics`): verifies a deployment from its
 /// configuration and says what to do next, one `DoctorCheck` per line.
@@ -66,12 +67,22 @@ package struct Doctor: Sendable {
                 fix: "correct the value at the place named, then run `trackingproxy config check` (or doctor) again")])
         }
         var checks = [DoctorCheck("configuration", .ok, "\(configurationPath ?? "no file, defaults") loaded and valid")]
-        checks.append(Self.checkRules(configuration.tracking.rulesFile))
+        let rulesFile = configuration.tracking.rulesFile
+        checks.append(await Self.offTheCooperativePool("rules") { Self.checkRules(rulesFile) })
         checks.append(await checkUpstream(configuration))
         checks.append(await Self.checkSpool(configuration.ingest.spool))
         checks.append(Self.checkTokens(configuration.analytics))
         checks += await checkDatabase(configuration)
         return DoctorReport(checks: checks)
+    }
+
+    /// `body`'s check, run on NIO's blocking-I/O pool (file reads block).
+    static func offTheCooperativePool(_ name: String, _ body: @escaping @Sendable () -> DoctorCheck) async -> DoctorCheck {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(body)
+        } catch {
+            return DoctorCheck(name, .error, "could not be checked: \(error)", fix: "run doctor again")
+        }
     }
 
     /// The rules file loads, and the rules checker has no warning about it.
@@ -89,7 +100,7 @@ package struct Doctor: Sendable {
                                "\(path): \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), first at line \(first.location.line): \(first.message)",
                                fix: "run `trackingproxy rules check \(path)` and resolve the warnings")
         }
-        return DoctorCheck("rules", .ok, "\(path): \(ruleSet.count) rules, hash \(ruleSet.hash.prefix(12))")
+        return DoctorCheck("rules", .ok, "\(path): \(ruleSet.count) rule\(ruleSet.count == 1 ? "" : "s"), hash \(ruleSet.hash.prefix(12))")
     }
 
     /// At least one analytics token, and how many of them are kept as plain text.

@@ -31,6 +31,12 @@ enum TokensFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw TokensFileError(path: resolved, message: "is not UTF-8 text")
         }
+        return try parse(text: text, path: resolved)
+    }
+
+    /// The entries of the YAML `text` of the file at `path` (named in errors). Never traps on any
+    /// text (fuzzed by `fuzz-config-file`).
+    static func parse(text: String, path resolved: String) throws(TokensFileError) -> [AnalyticsConfiguration.Token] {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { return [] }
