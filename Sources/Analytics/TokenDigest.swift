@@ -18,7 +18,11 @@ public struct TokenDigest: Sendable, Hashable {
 
     /// The digest of a plain token.
     public init(token: String) {
-        bytes = Array(SHA256.hash(data: Array(token.utf8)))
+        self.init(bytes: Array(SHA256.hash(data: Array(token.utf8))))
+    }
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
     }
 
     /// A configured token: `sha256:<64 hex digits>` read as a digest, any other text hashed.
@@ -40,7 +44,7 @@ public struct TokenDigest: Sendable, Hashable {
             bytes.append(high << 4 | low)
             index += 2
         }
-        self.bytes = bytes
+        self.init(bytes: bytes)
     }
 
     /// Whether `token` hashes to this digest, compared in constant time by swift-crypto.

@@ -36,9 +36,10 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
                 (logLevel, "log-level", ["log", "level"]),
                 (logFormat, "log-format", ["log", "format"]),
             ])
-        var configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
+        var loaded = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
         // From here on only the tokens' digests are kept (and compared: TokenBook).
-        configuration.analytics = configuration.analytics.withTokensAsDigests()
+        loaded.analytics = loaded.analytics.withTokensAsDigests()
+        let configuration = loaded
         let process = ProcessObservability(configuration: configuration, label: "trackingproxy.analytics")
         let logger = process.logger
         logger.info("effective configuration:\n\(ConfigurationLoader<ProxyConfiguration>.render(configuration))")
