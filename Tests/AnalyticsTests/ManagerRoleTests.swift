@@ -20,7 +20,7 @@ import Testing
         try await withAnalyticsApp(configuration: Self.configuration) { client in
             let all = try await get(client, "/api/v1/analytics/user-activity/?limit=100&date_from=36500d", token: Self.manager)
             #expect(all.status == .ok)
-            let users = Set(results(all.json).compactMap { $0["user_id"] as? String })
+            let users = Set(results(all.json).compactMap { $0["user"] as? String })
             #expect(users == ["alice", "bob", "carol"])
             let bob = try await get(client, "/api/v1/analytics/user-activity/?user_id=bob&date_from=36500d", token: Self.manager)
             #expect(bob.status == .ok && !results(bob.json).isEmpty)
@@ -30,7 +30,7 @@ import Testing
 
             let own = try await get(client, "/api/v1/analytics/user-activity/?limit=100&date_from=36500d", token: Tokens.alice)
             #expect(own.status == .ok)
-            #expect(Set(results(own.json).compactMap { $0["user_id"] as? String }) == ["alice"])
+            #expect(Set(results(own.json).compactMap { $0["user"] as? String }) == ["alice"])
             #expect(try await get(client, "/api/v1/analytics/user-activity/?user_id=bob", token: Tokens.alice).status == .forbidden)
             #expect(try await get(client, "/api/v1/analytics/system-health/", token: Tokens.alice).status == .forbidden)
         }

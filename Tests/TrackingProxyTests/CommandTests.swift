@@ -43,7 +43,7 @@ import Testing
         // Issue 12: doctor.
         (["doctor", "--days", "0", "--fix"], "1 to 3660"),
         (["doctor", "--days", "3661", "--fix"], "1 to 3660"),
-        (["doctor", "--days", "-7", "--fix"], "1 to 3660"),
+        (["doctor", "--days=-7", "--fix"], "1 to 3660"),
         (["doctor", "--days", "7"], "give --fix"),
         (["doctor", "--format", "yaml"], "json"),
         (["doctor", "--days", "9223372036854775808", "--fix"], "days"),
