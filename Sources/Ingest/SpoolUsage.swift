@@ -50,7 +50,9 @@ public struct SpoolUsage: Sendable, Equatable {
             } else if name.hasSuffix(".spool") {
                 usage.segments += 1
                 let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? NSNumber
-                usage.bytes += size?.int64Value ?? 0
+                // Saturating: sizes come from the file system, and a total is only reported.
+                let (sum, overflow) = usage.bytes.addingReportingOverflow(max(0, size?.int64Value ?? 0))
+                usage.bytes = overflow ? .max : sum
             }
         }
         return usage
