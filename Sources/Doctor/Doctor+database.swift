@@ -22,7 +22,7 @@ extension Doctor {
             checks.append(await checkPartitions(connection))
             let store = ActivityStore(connection: connection)
             if let days = options.rollupDays, options.fix {
-                checks.append(await buildRollups(store, days: days))
+                checks.append(await buildRollups(store, on: connection, days: days))
             }
             checks += await checkJobs(store, retention: configuration.retention)
             checks.append(await checkHeartbeats(store, heartbeatInterval: configuration.ingest.heartbeatInterval.seconds))
@@ -115,16 +115,40 @@ extension Doctor {
     }
 
     /// `--days N --fix`: the daily rollups of the last `days` whole days, and the hourly rollup
-    /// of those hours checked and repaired (the daily-rollup and hourly-rollup jobs' work).
-    func buildRollups(_ store: ActivityStore, days: Int) async -> DoctorCheck {
+    /// of those hours checked and repaired (the daily-rollup and hourly-rollup jobs' work), under
+    /// the two jobs' advisory locks, so that an analytics service never runs them at the same time.
+    func buildRollups(_ store: ActivityStore, on connection: PostgresConnection, days: Int) async -> DoctorCheck {
         let bounded = min(max(days, Self.allowedRollupDays.lowerBound), Self.allowedRollupDays.upperBound)
+        var locked: [Job] = []
+        let check: DoctorCheck
         do {
-            let hourly = try await store.verifyHourlyRollup(hours: bounded * 24, now: now(), dryRun: false)
-            let daily = try await store.computeDailyRollup(days: bounded, now: now(), dryRun: false)
-            return DoctorCheck("rollups", .ok, "last \(bounded) day\(bounded == 1 ? "" : "s"): \(hourly.summary); \(daily.summary)")
+            check = try await buildRollupsLocking(store, on: connection, days: bounded, locked: &locked)
         } catch {
-            return DoctorCheck("rollups", .error, "building the rollups of the last \(bounded) days failed: \(error)",
-                               fix: "fix what the message says, then run `trackingproxy jobs run daily-rollup`")
+            check = DoctorCheck("rollups", .error, "building the rollups of the last \(bounded) days failed: \(error)",
+                                fix: "fix what the message says, then run `trackingproxy jobs run daily-rollup`")
         }
+        // Session locks: closing the connection releases them too, should an unlock fail.
+        for job in locked.reversed() {
+            _ = try? await connection.execute("SELECT pg_advisory_unlock(\(job.lockKey))", operation: "doctor: unlock \(job.rawValue)")
+        }
+        return check
+    }
+
+    /// Takes the two jobs' locks (recording each in `locked`), then builds; a lock held by another
+    /// process is a warning and nothing is built.
+    private func buildRollupsLocking(
+        _ store: ActivityStore, on connection: PostgresConnection, days: Int, locked: inout [Job]
+    ) async throws -> DoctorCheck {
+        for job in [Job.hourlyRollup, .dailyRollup] {
+            let rows = try await connection.execute("SELECT pg_try_advisory_lock(\(job.lockKey))", operation: "doctor: lock \(job.rawValue)")
+            guard rows.first?.first == "t" else {
+                return DoctorCheck("rollups", .warning, "not built: \(job.rawValue) is running now (another process holds its lock)",
+                                   fix: "run doctor --fix --days \(days) again once the job has finished")
+            }
+            locked.append(job)
+        }
+        let hourly = try await store.verifyHourlyRollup(hours: days * 24, now: now(), dryRun: false)
+        let daily = try await store.computeDailyRollup(days: days, now: now(), dryRun: false)
+        return DoctorCheck("rollups", .ok, "last \(days) day\(days == 1 ? "" : "s"): \(hourly.summary); \(daily.summary)")
     }
 }

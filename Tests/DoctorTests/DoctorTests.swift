@@ -1,5 +1,7 @@
+import ConfigValues
 import Foundation
 import Testing
+@testable import Analytics
 @testable import Doctor
 @testable import PostgreSQL
 
@@ -185,6 +187,22 @@ import Testing
         let rows = try await deployment.execute("SELECT sum(rows) FROM activity_daily WHERE day = ((now() AT TIME ZONE 'UTC') - interval '1 day')::date")
         #expect(rows.first?.first == "3")
         #expect(try await deployment.execute("SELECT count(*) FROM activity_daily_days").first?.first == "2")
+        await deployment.close()
+    }
+
+    @Test func rollupsWaitForAJobRunningElsewhere() async throws {
+        let deployment = try await Deployment.make()
+        // Another process (an analytics service) is running daily-rollup: it holds the job's lock.
+        let other = try await PostgresConnection.connect(url: Secret(deployment.databaseURL))
+        try await other.execute("SELECT pg_advisory_lock(\(Job.dailyRollup.lockKey))")
+        let busy = try check(await run(deployment, fix: true, days: 1), "rollups")
+        #expect(busy.status == .warning && busy.message.contains("daily-rollup is running now"), "\(busy)")
+        #expect(try await deployment.execute("SELECT count(*) FROM activity_daily_days").first?.first == "0")
+        await other.close()
+        // The doctor released the lock it took (hourly-rollup's): another session can take it.
+        let free = try await deployment.execute("SELECT pg_try_advisory_lock(\(Job.hourlyRollup.lockKey))")
+        #expect(free.first?.first == "t")
+        #expect(try check(await run(deployment, fix: true, days: 1), "rollups").status == .ok)
         await deployment.close()
     }
 
