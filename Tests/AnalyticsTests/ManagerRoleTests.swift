@@ -79,6 +79,16 @@ import Testing
         #expect(configuration.problems().map(\.description).contains { $0.hasPrefix("tokens[1].token: the same token") })
     }
 
+    @Test func digestTextIsReadInEitherCaseAndPrintedInLowerCase() throws {
+        let upper = TokenDigest.prefix + Self.managerDigest.dropFirst(TokenDigest.prefix.count).uppercased()
+        #expect(try TokenDigest(configured: upper) == TokenDigest(token: Self.manager))
+        #expect(try TokenDigest(configured: Self.managerDigest).text == Self.managerDigest)
+        #expect(TokenDigest.configurationText(of: Self.manager) == Self.managerDigest)
+        // Plain text that happens to be 64 hex digits is a token, not a digest.
+        let hex = String(Self.managerDigest.dropFirst(TokenDigest.prefix.count))
+        #expect(try TokenDigest(configured: hex) != TokenDigest(token: Self.manager))
+    }
+
     @Test func managerWithUserIDIsAProblem() {
         let configuration = AnalyticsConfiguration(tokens: [.init(token: Secret(Self.manager), role: .manager, userID: "alice")])
         #expect(configuration.problems().map(\.keyPath) == ["tokens[0].user_id"])
