@@ -94,7 +94,8 @@ package struct Doctor: Sendable {
             return DoctorCheck("rules", .error, error.description,
                                fix: "run `trackingproxy rules check \(path)` and correct what it shows")
         }
-        let warnings = RuleChecker.warnings(ruleSet)
+        // The warnings `rules check` gives, untested rules included when a test file is beside it.
+        let warnings = RuleChecker.warnings(ruleSet, testedRuleIDs: RuleChecker.testedRuleIDs(besides: path, ruleSet: ruleSet))
         if let first = warnings.first {
             return DoctorCheck("rules", .warning,
                                "\(path): \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), first at line \(first.location.line): \(first.message)",

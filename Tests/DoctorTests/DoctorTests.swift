@@ -111,6 +111,22 @@ import Testing
         await deployment.close()
     }
 
+    @Test func rulesFileIsCheckedAsRulesCheckDoes() async throws {
+        let deployment = try await Deployment.make()
+        try Deployment.rules.replacingOccurrences(of: "    activity: download_invoice", with: "    activity: download_invoice\n    enabled: false")
+            .write(toFile: deployment.rulesPath, atomically: true, encoding: .utf8)
+        let disabled = try check(await run(deployment), "rules")
+        #expect(disabled.status == .warning && disabled.message.contains("`invoice-download` is disabled"), "\(disabled)")
+        #expect(disabled.fix == "run `trackingproxy rules check \(deployment.rulesPath)` and resolve the warnings")
+
+        try "version: 1\nrules: [{id: x}]\n".write(toFile: deployment.rulesPath, atomically: true, encoding: .utf8)
+        let broken = await run(deployment)
+        #expect(try check(broken, "rules").status == .error, "\(broken.text)")
+        #expect(try check(broken, "rules").message.contains(deployment.rulesPath))
+        #expect(broken.exitCode == 2)
+        await deployment.close()
+    }
+
     @Test func unwritableSpoolIsAnError() async throws {
         let deployment = try await Deployment.make()
         // Root may write anywhere a mode allows nothing, so the spool path is a file instead.
