@@ -115,6 +115,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 // The weekly report's webhook POST (already in the graph through TokenVerification).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // SHA-256 of analytics tokens: only digests are kept and compared (TokenDigest).
+                .product(name: "Crypto", package: "swift-crypto"),
             ] + nio,
             // The API's OpenAPI document (docs/openapi.yaml links here), compiled into the binary
             // and served at /openapi.json: no resource bundle to ship next to the executable.
@@ -153,6 +155,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `trackingproxy doctor`: checks a deployment (configuration, rules, PostgreSQL, schema,
+        // partitions, spool, upstream, tokens, jobs, heartbeats) and says what to do; `--fix` migrates.
+        .target(
+            name: "Doctor",
+            dependencies: [
+                "ConfigValues", "ActivityRules", "Ingest", "PostgreSQL", "Analytics", "ProxyCore", "DeploymentConfiguration", "JSONWriting",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
         // The executable: the command line and the wiring of the libraries above, nothing else.
         .executableTarget(
             name: "TrackingProxy",
@@ -164,6 +176,7 @@ let package = Package(
                 "DeploymentConfiguration",
                 "Analytics",
                 "ProxyCore",
+                "Doctor",
                 "JSONWriting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -270,6 +283,14 @@ let package = Package(
         .testTarget(
             name: "DeploymentConfigurationTests",
             dependencies: ["DeploymentConfiguration", "ProxyCore", "Analytics", "ConfigValues", "ActivityRules", "Ingest"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DoctorTests",
+            dependencies: [
+                "Doctor", "DeploymentConfiguration", "Analytics", "PostgreSQL", "Ingest", "ConfigValues",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
             swiftSettings: swiftSettings
         ),
         // The executable's commands and options, parsed as a user types them.

@@ -1,7 +1,8 @@
 import FuzzDriver
+@testable import Analytics
 @testable import DeploymentConfiguration
 
-/// Input: the YAML text of the proxy's configuration file.
+/// Input: the YAML text of the proxy's configuration file (also read as an `analytics.tokens_file`).
 /// Invariants: nothing traps; the result is a configuration or a `ConfigurationError` with a
 /// sentence; a loaded configuration's numbers fit where the proxy combines them (the HTTP decoder's
 /// limits add the header and URL bounds), its tracking section validates or throws, and it renders.
@@ -20,6 +21,12 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     } catch {
         precondition(!error.message.isEmpty, "an error says what is wrong")
         _ = error.description
+    }
+    do {
+        let tokens = try TokensFile.parse(text: text, path: "fuzz-tokens.yaml")
+        _ = AnalyticsConfiguration(tokens: tokens).problems()
+    } catch {
+        precondition(!error.message.isEmpty, "an error says what is wrong")
     }
     return 0
 }

@@ -45,7 +45,7 @@ public enum RuleChecker {
     }
 
     /// The rule ids exercised by `NAME.test.yaml` beside `NAME.yaml`, or nil when there is none.
-    static func testedRuleIDs(besides file: String, ruleSet: RuleSet) -> Set<String>? {
+    public static func testedRuleIDs(besides file: String, ruleSet: RuleSet) -> Set<String>? {
         guard file.hasSuffix(".yaml"), !file.hasSuffix(".test.yaml") else { return nil }
         let testPath = String(file.dropLast(5)) + ".test.yaml"
         guard let text = try? String(contentsOfFile: testPath, encoding: .utf8),

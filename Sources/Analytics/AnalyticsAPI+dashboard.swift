@@ -24,8 +24,8 @@ extension AnalyticsAPI {
                     users: try await store.summary(dashboard.filter, groupBy: .user, top: 8, now: now),
                     recent: try await store.list(dashboard.filter, page: dashboard.page))
             }
-            // Admins see the scheduled jobs; a database without job_runs yet shows none.
-            if access.isAdmin {
+            // Admins and managers see the scheduled jobs; a database without job_runs yet shows none.
+            if access.readsEverything {
                 let histories = try? await pool.withStore { try await $0.jobHistories() }
                 data.jobs = jobStatuses(histories: histories, now: now)
             }

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 extension AnalyticsAPI {
-    /// `GET /api/v1/analytics/system-health/` (admin tokens only).
+    /// `GET /api/v1/analytics/system-health/` (admin and manager tokens only).
     ///
     /// Always 200 for an admin: when the database cannot be reached, `database.reachable` is
     /// false, its figures are `null` and `status` is `degraded`.
@@ -14,7 +14,7 @@ extension AnalyticsAPI {
 
     func systemHealth(_ request: Request) async throws(AnalyticsProblem) -> Response {
         let access = try authenticate(request)
-        guard access.isAdmin else { throw .forbidden("system health is for admin tokens only") }
+        guard access.readsEverything else { throw .forbidden("system health is for admin and manager tokens only") }
         let now = now()
         let runtime = await runtimeFigures()
         let figures: DatabaseFigures?

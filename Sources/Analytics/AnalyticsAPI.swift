@@ -7,7 +7,7 @@ import PostgreSQL
 ///
 /// - `GET /api/v1/analytics/user-activity/`
 /// - `GET /api/v1/analytics/activity-summary/`
-/// - `GET /api/v1/analytics/system-health/` (admin tokens only)
+/// - `GET /api/v1/analytics/system-health/` (admin and manager tokens only)
 /// - `GET /dashboard`
 ///
 /// Every route needs a configured token (see `AnalyticsConfiguration`); `user` tokens see only

@@ -1,4 +1,5 @@
 import ConfigValues
+import Crypto
 import Foundation
 
 /// What the caller of an analytics request may see, found from its token.
@@ -8,8 +9,10 @@ public struct AnalyticsAccess: Sendable, Equatable {
     /// For `user` tokens: the only user whose rows are visible.
     public var userID: String?
 
-    /// Whether every row is visible.
-    public var isAdmin: Bool { role == .admin }
+    /// Whether every user's rows and system health are visible: `admin` and `manager` tokens.
+    /// Nothing can be changed over the API today, so no check of what an admin alone may change
+    /// exists yet; when a changing route is added, it checks `role == .admin`.
+    public var readsEverything: Bool { role != .user }
 
     /// The access of a token with `role`; `userID` only counts for `user` tokens.
     public init(role: AnalyticsConfiguration.Role, userID: String? = nil) {
@@ -20,11 +23,19 @@ public struct AnalyticsAccess: Sendable, Equatable {
 
 /// Looks tokens up. Accepts `Authorization: Bearer <token>` (API clients) and
 /// `Authorization: Basic base64(any-name:<token>)` (browsers opening the dashboard prompt for it).
+///
+/// Holds only the tokens' SHA-256 digests (`TokenDigest`), never their text: a presented token is
+/// hashed and compared with every digest (swift-crypto's constant-time comparison), so the time
+/// taken does not depend on which token matched or where they differ.
 struct TokenBook: Sendable {
-    private let tokens: [AnalyticsConfiguration.Token]
+    /// One entry per configured token, in order; nil for a malformed `sha256:` text, which the
+    /// loader refuses (`problems()`) and which, if it got here, matches nothing rather than trap.
+    private let entries: [(digest: TokenDigest?, access: AnalyticsAccess)]
 
     init(_ configuration: AnalyticsConfiguration) {
-        tokens = configuration.tokens
+        entries = configuration.allTokens.map { token in
+            (try? TokenDigest(configured: token.token.value), AnalyticsAccess(role: token.role, userID: token.userID))
+        }
     }
 
     /// The access of the token in `authorization`, or `nil` when it is missing or unknown.
@@ -33,18 +44,15 @@ struct TokenBook: Sendable {
     }
 
     /// The access of the token in `authorization` and the token's position in the configuration
-    /// (which keys its rate limit), or `nil` when it is missing or unknown.
+    /// (inline tokens, then the tokens file's; it keys the rate limit), or `nil` when it is missing or unknown.
     func identify(authorization: String?) -> (access: AnalyticsAccess, index: Int)? {
         guard let presented = Self.token(from: authorization) else { return nil }
-        // Compare with every token, in time independent of where they differ.
+        let digest = SHA256.hash(data: Array(presented.utf8))
         var match: Int?
-        for (index, token) in tokens.enumerated() where Self.constantTimeEqual(Array(token.token.value.utf8), Array(presented.utf8)) {
+        for (index, entry) in entries.enumerated() where entry.digest?.matches(digest) == true {
             match = index
         }
-        return match.map { index in
-            let token = tokens[index]
-            return (AnalyticsAccess(role: token.role, userID: token.role == .user ? token.userID : nil), index)
-        }
+        return match.map { (entries[$0].access, $0) }
     }
 
     static func token(from authorization: String?) -> String? {
@@ -60,13 +68,5 @@ struct TokenBook: Sendable {
             return password.isEmpty ? nil : password
         }
         return nil
-    }
-
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        var difference = UInt8(lhs.count == rhs.count ? 0 : 1)
-        for index in 0..<max(lhs.count, rhs.count) {
-            difference |= (index < lhs.count ? lhs[index] : 0) ^ (index < rhs.count ? rhs[index] : 0)
-        }
-        return difference == 0
     }
 }

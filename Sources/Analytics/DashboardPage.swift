@@ -8,7 +8,7 @@ struct DashboardPage {
         var types: ActivitySummary
         var users: ActivitySummary
         var recent: ActivityPage
-        /// The scheduled jobs (admin tokens only).
+        /// The scheduled jobs (admin and manager tokens only).
         var jobs: [JobStatus]? = nil
     }
 
@@ -72,7 +72,7 @@ struct DashboardPage {
         }
         return """
             <section id="filters"><h2>Filters</h2><form method="get" action="/dashboard">
-            \(field("from", "From", "7d, 2026-11-01"))\(field("to", "To", "now"))\(field("user", "User", "any", disabled: !access.isAdmin))
+            \(field("from", "From", "7d, 2026-11-01"))\(field("to", "To", "now"))\(field("user", "User", "any", disabled: !access.readsEverything))
             \(field("type", "Types (comma)", "any"))\(field("ip", "IP or network", "any"))
             <button type="submit">Apply</button> <a href="/dashboard">Reset</a></form></section>
             """

@@ -88,7 +88,7 @@ public struct QueryParameters: Sendable {
         let from = try time(names.from, now: now, as: .lower)
         let to = try time(names.to, now: now, as: .upper)
         var user = string(names.user)
-        if !access.isAdmin {
+        if !access.readsEverything {
             if let user, user != access.userID {
                 throw .forbidden("this token may read only the rows of user \(access.userID ?? "?")")
             }

@@ -14,7 +14,7 @@ final class TokenRateLimiter: Sendable {
 
     /// - Parameter clock: seconds on a monotonic clock; tests pass their own.
     init(configuration: AnalyticsConfiguration, clock: @escaping @Sendable () -> Double = TokenRateLimiter.monotonicSeconds) {
-        limits = configuration.tokens.map { configuration.limit(of: $0) }
+        limits = configuration.allTokens.map { configuration.limit(of: $0) }
         buckets = Mutex([:])
         self.clock = clock
     }

@@ -59,7 +59,10 @@ package struct ConfigurationLoader<Configuration: Codable> {
 
         let configuration: Configuration
         do {
-            configuration = try YAMLDecoder().decode(Configuration.self, from: root)
+            // Files the configuration names (analytics.tokens_file) are relative to its directory.
+            let directory = fileName.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            configuration = try YAMLDecoder().decode(
+                Configuration.self, from: root, userInfo: directory.map { [.configurationDirectory: $0] } ?? [:])
         } catch let error as DecodingError {
             throw Self.describe(error, root: root, fileName: fileName, sources: sources)
         } catch {

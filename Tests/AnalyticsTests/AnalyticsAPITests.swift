@@ -21,10 +21,12 @@ enum Tokens {
 }
 
 /// Runs `body` against the analytics routes on the seeded database, with the clock at `referenceNow`.
-func withAnalyticsApp(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+func withAnalyticsApp(
+    configuration: AnalyticsConfiguration = Tokens.configuration, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void
+) async throws {
     let pool = ConnectionPool(url: Secret(try await SeededDatabase.shared.get()), logger: testLogger)
     let api = AnalyticsAPI(
-        configuration: Tokens.configuration, pool: pool,
+        configuration: configuration, pool: pool,
         runtimeFigures: { RuntimeFigures(errorRate: 0.25, uptimeSeconds: 61) },
         logger: testLogger, now: { referenceNow })
     let router = Router()

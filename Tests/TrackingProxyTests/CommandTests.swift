@@ -46,6 +46,13 @@ import Testing
         (["db", "import-legacy", "--source-url", "x", "--batch-size", "0"], "1 to 100000"),
         (["db", "import-legacy", "--source-url", "x", "--table", "user_activity; DROP TABLE activity"], "not a table name"),
         (["db", "import-legacy", "--source-url", "x", "--since", "yesterday"], "RFC 3339"),
+        // Issue 12: doctor.
+        (["doctor", "--days", "0", "--fix"], "1 to 3660"),
+        (["doctor", "--days", "3661", "--fix"], "1 to 3660"),
+        (["doctor", "--days=-7", "--fix"], "1 to 3660"),
+        (["doctor", "--days", "7"], "give --fix"),
+        (["doctor", "--format", "yaml"], "json"),
+        (["doctor", "--days", "9223372036854775808", "--fix"], "days"),
     ])
     func invalidInputExits64(arguments: [String], hint: String) {
         do {
@@ -72,6 +79,8 @@ import Testing
         ["report", "weekly", "--format", "json", "--database-url", "postgresql://a@b/c", "--config", "config/trackingproxy.yaml"],
         ["jobs", "list", "--format", "json", "--config", "config/trackingproxy.yaml"],
         ["db", "import-legacy", "--source-url", "postgresql://old/app", "--table", "public.user_activity", "--since", "2026-01-01"],
+        ["doctor", "--days", "3660", "--fix", "--format", "json", "--config", "config/trackingproxy.yaml", "--database-url", "postgresql://db/app"],
+        ["analytics", "hash-token"],
     ])
     func validInputParses(arguments: [String]) throws {
         _ = try TrackingProxyCommand.parseAsRoot(arguments)

@@ -5,7 +5,7 @@ import ConfigValues
 ///
 /// ```yaml
 /// analytics:
-///   rate_limit: {requests_per_second: 10, burst: 50}   # default, for user tokens
+///   rate_limit: {requests_per_second: 10, burst: 50}   # default, for user and manager tokens
 ///   tokens:
 ///     - {token: "…", role: admin, rate_limit: {requests_per_second: 2, burst: 10}}   # admins only when set
 /// ```

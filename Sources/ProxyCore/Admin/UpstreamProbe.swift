@@ -1,14 +1,20 @@
 import NIOCore
 import NIOPosix
 
-/// Answers "can the upstream be reached?" for `/readyz` by opening (and closing) a TCP
-/// connection with a short timeout.
-struct UpstreamProbe: Sendable {
-    let address: SocketAddress
-    let group: any EventLoopGroup
-    var timeout: TimeAmount = .seconds(1)
+/// Answers "can the upstream be reached?" for `/readyz` (and `trackingproxy doctor`) by opening
+/// (and closing) a TCP connection with a short timeout.
+package struct UpstreamProbe: Sendable {
+    package let address: SocketAddress
+    package let group: any EventLoopGroup
+    package var timeout: TimeAmount = .seconds(1)
 
-    func isReachable() async -> Bool {
+    package init(address: SocketAddress, group: any EventLoopGroup, timeout: TimeAmount = .seconds(1)) {
+        self.address = address
+        self.group = group
+        self.timeout = timeout
+    }
+
+    package func isReachable() async -> Bool {
         do {
             let channel = try await ClientBootstrap(group: group)
                 .connectTimeout(timeout)

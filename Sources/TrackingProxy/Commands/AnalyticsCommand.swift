@@ -5,6 +5,6 @@ struct AnalyticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics",
         abstract: "The analytics service: the analysts' API, dashboard and scheduled jobs, one per deployment.",
-        subcommands: [AnalyticsServeCommand.self]
+        subcommands: [AnalyticsServeCommand.self, AnalyticsHashTokenCommand.self]
     )
 }

@@ -36,12 +36,15 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
                 (logLevel, "log-level", ["log", "level"]),
                 (logFormat, "log-format", ["log", "format"]),
             ])
-        let configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
+        var loaded = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
+        // From here on only the tokens' digests are kept (and compared: TokenBook).
+        loaded.analytics = loaded.analytics.withTokensAsDigests()
+        let configuration = loaded
         let process = ProcessObservability(configuration: configuration, label: "trackingproxy.analytics")
         let logger = process.logger
         logger.info("effective configuration:\n\(ConfigurationLoader<ProxyConfiguration>.render(configuration))")
-        if configuration.analytics.tokens.isEmpty {
-            logger.warning("analytics.tokens is empty: every API and dashboard request gets 401; add a token (openssl rand -hex 24)")
+        if configuration.analytics.allTokens.isEmpty {
+            logger.warning("analytics.tokens and analytics.tokens_file give no token: every API and dashboard request gets 401; add a token (openssl rand -hex 24)")
         }
         let service = AnalyticsService(
             analytics: configuration.analytics, retention: configuration.retention, jobs: configuration.jobs,

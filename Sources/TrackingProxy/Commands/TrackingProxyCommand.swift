@@ -6,7 +6,7 @@ struct TrackingProxyCommand: AsyncParsableCommand {
         commandName: "trackingproxy",
         abstract: "An activity-tracking reverse proxy: forwards requests to an app and records what users did.",
         version: TrackingProxyVersion.description,
-        subcommands: [ServeCommand.self, AnalyticsCommand.self, ConfigCommand.self, RulesCommand.self, DatabaseCommand.self, ActivityCommand.self, JobsCommand.self, ReportCommand.self],
+        subcommands: [ServeCommand.self, AnalyticsCommand.self, ConfigCommand.self, RulesCommand.self, DatabaseCommand.self, ActivityCommand.self, JobsCommand.self, ReportCommand.self, DoctorCommand.self],
         defaultSubcommand: nil
     )
 }
