@@ -77,8 +77,9 @@ extension PostgresTests {
         second.latencyP99Ms = 25
         second.queueDepth = 2
         second.exclusions = ["health-checks": 1]
-        try await connection.run { try writer.write([first], session: $0) }
-        try await connection.run { try writer.write([second], session: $0) }
+        let (one, two) = (first, second)
+        try await connection.run { try writer.write([one], session: $0) }
+        try await connection.run { try writer.write([two], session: $0) }
         let row = try await Self.systemMetricsRow(connection, instance: "sidecar-a")
         #expect(row == ["20", "2", "4", "40", "200", "18", "7", "4", "4"])
         #expect(try await connection.execute("SELECT count(*) FROM system_metrics").first?.first == "1")
