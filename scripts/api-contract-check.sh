@@ -33,6 +33,11 @@ SELECT gen_random_uuid(), now() - (n * interval '71 minutes'),
        'contract-check/1.0', jsonb_build_object('report_id', n), true, 'contract'
 FROM generate_series(1, 400) AS n
 WHERE now() - (n * interval '71 minutes') >= date_trunc('month', now());
+-- Ten minutes of one sidecar's system metrics, so system-health's traffic and error_rate are numbers.
+INSERT INTO system_metrics (minute, instance_id, requests_2xx, requests_5xx, upstream_errors, latency_p50_ms, latency_p95_ms,
+                            latency_p99_ms, requests_excluded)
+SELECT date_trunc('minute', now()) - n * interval '1 minute', 'contract-sidecar', 100, n % 3, n % 2, 5, 20, 50, n
+FROM generate_series(0, 9) AS n;
 SQL
 
 read -r analytics_port < <(e2e_free_ports 1)

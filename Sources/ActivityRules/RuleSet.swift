@@ -87,21 +87,28 @@ public final class RuleSet: Sendable {
         }
     }
 
-    /// The rule for a request, or nil when nothing is recorded.
+    /// The rule for a request, or nil when nothing is recorded (`decide` says why).
     ///
     /// `target` is the raw request-target (path and optional `?query`); it is normalised first.
     /// Exceptions apply to every rule, the catch-all included. The status is checked later
     /// (`RuleMatch.records(status:)`), after the upstream answered.
     public func match(method: String, target: String) -> RuleMatch? {
+        if case .recorded(let match) = decide(method: method, target: target) { return match }
+        return nil
+    }
+
+    /// What the rules make of a request: the rule that records it, the exception that excluded a
+    /// request a rule matched (so the proxy counts exclusions without matching twice), or nothing.
+    public func decide(method: String, target: String) -> RuleDecision {
         let methodIndex = index[method]
-        if methodIndex == nil, catchAll?.enabled != true { return nil }
+        if methodIndex == nil, catchAll?.enabled != true { return .unmatched }
         let request = RequestTarget(target)
         let segments = PathSegments(request.path)
         guard let (rule, captures) = methodIndex?.best(path: request.path, segments: segments, rules: rules) ?? catchAllMatch(method) else {
-            return nil
+            return .unmatched
         }
-        if exception(method: method, path: request.path, segments: segments) != nil { return nil }
-        return RuleMatch(rule: rule, method: method, target: request, captures: captures)
+        if let excluding = exception(method: method, path: request.path, segments: segments) { return .excluded(by: excluding) }
+        return .recorded(RuleMatch(rule: rule, method: method, target: request, captures: captures))
     }
 
     func catchAllMatch(_ method: String) -> (Rule, [(String, String)])? {
@@ -113,4 +120,14 @@ public final class RuleSet: Sendable {
     func exception(method: String, path: String, segments: PathSegments) -> RuleException? {
         exceptions.first { $0.covers(method: method, path: path, segments: segments) }
     }
+}
+
+/// What `RuleSet.decide` made of a request.
+public enum RuleDecision: Sendable {
+    /// A rule matched and no exception covers the request.
+    case recorded(RuleMatch)
+    /// A rule matched, but this exception excludes the request.
+    case excluded(by: RuleException)
+    /// No rule matched.
+    case unmatched
 }

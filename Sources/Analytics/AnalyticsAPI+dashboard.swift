@@ -28,6 +28,9 @@ extension AnalyticsAPI {
             if access.readsEverything {
                 let histories = try? await pool.withStore { try await $0.jobHistories() }
                 data.jobs = jobStatuses(histories: histories, now: now)
+                // The sidecars' traffic next to the activity; none when system_metrics is unreadable.
+                let period = (from: dashboard.filter.from ?? now, to: dashboard.filter.to ?? now)
+                data.traffic = try? await pool.withStore { try await $0.trafficByHour(from: period.from, to: period.to) }
             }
         } catch {
             let status = error.status

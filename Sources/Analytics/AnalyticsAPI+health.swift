@@ -11,6 +11,8 @@ extension AnalyticsAPI {
     /// `jobs` every scheduled job with its schedule, next run, last run and last success.
     /// A sidecar whose last heartbeat is older than this (seconds) counts as gone for the totals.
     static let liveInstanceAge = 60.0
+    /// The window of `traffic` and `error_rate`: the last hour of `system_metrics`.
+    static let trafficWindow = 3_600.0
 
     func systemHealth(_ request: Request) async throws(AnalyticsProblem) -> Response {
         let access = try authenticate(request)
@@ -28,7 +30,19 @@ extension AnalyticsAPI {
         // shows its figures. Not tried when the database is unreachable (a second connect timeout).
         var instances: [InstanceHeartbeat]?
         var histories: [Job: JobHistory]?
+        var traffic: TrafficFigures?
+        var tables: [(table: String, bytes: Int64)]?
         if figures != nil {
+            do {
+                traffic = try await pool.withStore { try await $0.trafficFigures(since: now.addingTimeInterval(-Self.trafficWindow), until: now) }
+            } catch {
+                logger.warning("system health: system metrics unreadable", metadata: ["error.message": "\(error)"])
+            }
+            do {
+                tables = try await pool.withStore { try await $0.tableSizes() }
+            } catch {
+                logger.warning("system health: table sizes unreadable", metadata: ["error.message": "\(error)"])
+            }
             do {
                 instances = try await pool.withStore { try await $0.fetchInstances() }
             } catch {
@@ -43,6 +57,14 @@ extension AnalyticsAPI {
         var database = JSONText.Object()
         database.add("reachable", raw: figures == nil ? "false" : "true")
         database.add("size_bytes", raw: figures.map { String($0.databaseBytes) })
+        database.add("tables", raw: tables.map { tables in
+            JSONText.array(tables.map { table in
+                var object = JSONText.Object()
+                object.add("table", string: table.table)
+                object.add("size_bytes", raw: String(table.bytes))
+                return object.text
+            })
+        })
         // The analytics service writes nothing: what waits to be stored is what the sidecars
         // heard from in the last minute reported, summed (wrapping: the rows are outside input).
         let live = instances?.filter { $0.ageSeconds < Self.liveInstanceAge }
@@ -58,7 +80,9 @@ extension AnalyticsAPI {
         object.add("rows_today", raw: figures.map { String($0.rowsToday) })
         object.add("active_users_today", raw: figures.map { String($0.activeUsersToday) })
         object.add("active_users_this_week", raw: figures.map { String($0.activeUsersThisWeek) })
-        object.add("error_rate", raw: runtime.errorRate.map(JSONText.number))
+        // The sidecars' last hour (`system_metrics`): null without a request, or unreadable.
+        object.add("error_rate", raw: traffic?.errorRate.map(JSONText.number))
+        object.add("traffic", raw: traffic?.json)
         object.add("uptime_seconds", raw: JSONText.number(runtime.uptimeSeconds.rounded()))
         object.add("instances", raw: instances.map { JSONText.array($0.map(\.json)) })
         // Every job, its schedule and next run; `last_run` and `last_success` null when `job_runs`

@@ -17,12 +17,7 @@ struct DashboardChart {
         var parts: [String] = []
         parts.append(##"<svg id="activity-chart" xmlns="http://www.w3.org/2000/svg" width="\##(width)" height="\##(height)" viewBox="0 0 \##(width) \##(height)" role="img" aria-labelledby="chart-title">"##)
         parts.append(##"<title id="chart-title">Activity per \##(summary.grouping.rawValue): \##(summary.total) rows, previous period \##(summary.previousTotal)</title>"##)
-        // Grid and y-axis labels: 0, half, peak.
-        for value in [0, peak / 2, peak] {
-            let lineY = Self.format(y(value))
-            parts.append(##"<line x1="\##(left)" y1="\##(lineY)" x2="\##(width - right)" y2="\##(lineY)" stroke="#ddd"/>"##)
-            parts.append(##"<text x="\##(left - 6)" y="\##(lineY)" dy="4" text-anchor="end" font-size="11" fill="#555">\##(value)</text>"##)
-        }
+        parts += Self.grid(peak: Int64(peak), left: left, right: width - right) { y(Int($0)) }
         for (index, group) in groups.enumerated() {
             let x = Double(left) + slot * Double(index)
             let barWidth = max(1, slot * 0.8)
@@ -49,4 +44,16 @@ struct DashboardChart {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// Horizontal grid lines with their y-axis labels at 0, half the peak and the peak, from x
+    /// `left` to `right`; `y` maps a value to its height.
+    static func grid(peak: Int64, left: Int, right: Int, y: (Int64) -> Double) -> [String] {
+        [0, peak / 2, peak].flatMap { value in
+            let lineY = format(y(value))
+            return [
+                ##"<line x1="\##(left)" y1="\##(lineY)" x2="\##(right)" y2="\##(lineY)" stroke="#ddd"/>"##,
+                ##"<text x="\##(left - 6)" y="\##(lineY)" dy="4" text-anchor="end" font-size="11" fill="#555">\##(value)</text>"##,
+            ]
+        }
+    }
 }

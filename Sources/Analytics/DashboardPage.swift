@@ -10,6 +10,8 @@ struct DashboardPage {
         var recent: ActivityPage
         /// The scheduled jobs (admin and manager tokens only).
         var jobs: [JobStatus]? = nil
+        /// The sidecars' traffic per hour over the period (admin tokens only).
+        var traffic: [TrafficHour]? = nil
     }
 
     var data: Data
@@ -41,6 +43,7 @@ struct DashboardPage {
         <p class="muted">\(HTMLText.escape(periodLine()))</p>
         \(DashboardChart(summary: data.timeline).svg())
         </section>
+        \(data.traffic.map { DashboardTrafficChart(hours: $0).section() } ?? "")
         <div class="grid">
         \(shareTable(id: "top-types", title: "Top activity types", column: "Type", summary: data.types))
         \(shareTable(id: "top-users", title: "Top users", column: "User", summary: data.users))

@@ -1,13 +1,10 @@
 /// Figures about the running analytics service that the system-health view shows beside the
-/// database's. The caller gathers them in a closure, so the routes depend on nothing else.
+/// database's (the sidecars' error rate and latency come from `system_metrics`). The caller gathers them in a closure, so the routes depend on nothing else.
 public struct RuntimeFigures: Sendable, Equatable {
-    /// Share of proxied requests answered with a 5xx status (0...1), when known.
-    public var errorRate: Double?
     /// Seconds since the service started.
     public var uptimeSeconds: Double
 
-    public init(errorRate: Double? = nil, uptimeSeconds: Double = 0) {
-        self.errorRate = errorRate
+    public init(uptimeSeconds: Double = 0) {
         self.uptimeSeconds = uptimeSeconds
     }
 }

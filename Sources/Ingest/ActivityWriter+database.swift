@@ -56,11 +56,14 @@ extension ActivityWriter {
                 let figures = self.status()
                 do {
                     try await live.connection.run { try heartbeat.publish(figures, pruneStale: pruneStale, session: $0) }
+                    // The system-metric minutes go with the heartbeat: one more transaction on
+                    // the same turn, never on the request path.
+                    try await writeSystemMetrics(on: live)
                     action = machine.heartbeatPublished(now: .now)
                 } catch {
                     let failure = DatabaseFailure(error)
                     if failure.kind != .connection, let represented = heartbeatLog.event(at: .now) {
-                        logger.warning("heartbeat not published; batches are written as before", metadata: [
+                        logger.warning("heartbeat or system metrics not published; batches are written as before", metadata: [
                             "error.message": "\(failure.detail)", "ingest.events_since_last_log": "\(represented)",
                         ])
                     }

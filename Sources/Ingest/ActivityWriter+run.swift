@@ -110,6 +110,7 @@ extension ActivityWriter {
         guard !records.isEmpty else { return }
         let result = await spool.append(records)
         metrics.spooled.increment(by: result.appended)
+        shared.withLock { $0.spooled &+= result.appended }
         noteDropped(.spoolFull, count: result.droppedNewest, detail: "spool full (spool.max_bytes) or not writable")
         noteDropped(.spoolEvicted, count: result.droppedOldest, detail: "oldest spool segments deleted (spool.when_full: drop_oldest)")
     }

@@ -25,6 +25,9 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
     /// `heartbeat_interval`: how often the writer upserts this instance's row in
     /// `trackingproxy_instances` (figures for `system-health`) while connected. 1s to 1h. Default `5s`.
     public var heartbeatInterval = ConfigDuration.seconds(5)
+    /// `system_metrics_interval`: how often the sidecar harvests its traffic counters into the
+    /// minute's `system_metrics` row (written with the next heartbeat). 100ms to 60s. Default `60s`.
+    public var systemMetricsInterval = ConfigDuration.seconds(60)
     /// `instance_id`: this sidecar's name in `trackingproxy_instances`, at most 128 bytes.
     /// Default `null`: `<hostname>:<pid>`, a new row per process.
     public var instanceID: String?
@@ -52,6 +55,9 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         if heartbeatInterval < .seconds(1) || heartbeatInterval > .seconds(3_600) {
             problem("heartbeat_interval", "\(heartbeatInterval) is out of range; it must be from 1s to 1h")
         }
+        if systemMetricsInterval < .milliseconds(100) || systemMetricsInterval > .seconds(60) {
+            problem("system_metrics_interval", "\(systemMetricsInterval) is out of range; it must be from 100ms to 60s")
+        }
         if let instanceID, let problem = InstanceIdentity.problem(with: instanceID) { problems.append(ConfigurationProblem("instance_id", problem)) }
         if batch.maxAge.duration >= spool.syncInterval.duration / 2 {
             problem("batch.max_age", "\(batch.maxAge) must be under half of spool.sync_interval (\(spool.syncInterval)): records waiting longer go to the spool, so that kill -9 loses at most one sync interval")
@@ -75,6 +81,7 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         case database, queue, batch, retry, spool
         case shutdownFlushTimeout = "shutdown_flush_timeout"
         case heartbeatInterval = "heartbeat_interval"
+        case systemMetricsInterval = "system_metrics_interval"
         case instanceID = "instance_id"
     }
 
@@ -88,6 +95,7 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         spool = try container.decodeIfPresent(SpoolConfiguration.self, forKey: .spool) ?? defaults.spool
         shutdownFlushTimeout = try container.decodeIfPresent(ConfigDuration.self, forKey: .shutdownFlushTimeout) ?? defaults.shutdownFlushTimeout
         heartbeatInterval = try container.decodeIfPresent(ConfigDuration.self, forKey: .heartbeatInterval) ?? defaults.heartbeatInterval
+        systemMetricsInterval = try container.decodeIfPresent(ConfigDuration.self, forKey: .systemMetricsInterval) ?? defaults.systemMetricsInterval
         instanceID = try container.decodeIfPresent(String.self, forKey: .instanceID)
     }
 
@@ -100,6 +108,7 @@ public struct IngestConfiguration: Codable, Sendable, Equatable, ConfigurationSe
         try container.encode(spool, forKey: .spool)
         try container.encode(shutdownFlushTimeout, forKey: .shutdownFlushTimeout)
         try container.encode(heartbeatInterval, forKey: .heartbeatInterval)
+        try container.encode(systemMetricsInterval, forKey: .systemMetricsInterval)
         try container.encode(instanceID, forKey: .instanceID)
     }
 }

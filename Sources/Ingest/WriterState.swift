@@ -20,6 +20,12 @@ struct WriterState: Sendable {
     var rowsWritten = 0
     var dropped = 0
     var deadLettered = 0
+    /// Records handed to the spool since start.
+    var spooled = 0
+    /// System-metric minutes waiting for PostgreSQL.
+    var systemMetrics = SystemMetricsBuffer()
+    /// The counters above at the last system-metrics harvest, to take differences from.
+    var harvested = HarvestedTotals()
     /// The spool's `lostRecords` already counted as dropped.
     var spoolLossesNoted = 0
     /// Graceful shutdown was requested: flush, then stop.
@@ -86,6 +92,14 @@ struct WriterState: Sendable {
 }
 
 extension WriterState {
+    /// The writer's running totals at a system-metrics harvest.
+    struct HarvestedTotals: Sendable {
+        var rowsWritten = 0
+        var spooled = 0
+        var dropped = 0
+        var deadLettered = 0
+    }
+
     /// A batch taken from the queue; `records` copies it out (call it outside the lock).
     struct TakenBatch: Sendable {
         let queued: CircularBuffer<Queued>

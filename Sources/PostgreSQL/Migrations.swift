@@ -55,5 +55,6 @@ extension Migration {
         analyticsRollup,
         instanceHeartbeats,
         scheduledJobs,
+        systemMetricsExceptions,
     ]
 }

@@ -20,6 +20,8 @@ package struct Sidecar: Sendable {
     /// Where tracked requests' records go.
     package let writer: ActivityWriter
     let tracker: ActivityTracker
+    /// The data path's per-event-loop counters, harvested into `system_metrics`.
+    let traffic: TrafficCounters
     let adminServer: AdminServer
     /// The verified `jwt_claim` sources, whose keys `KeySetRefresher` loads.
     package let tokenReaders: [VerifiedTokenReader]
@@ -68,8 +70,9 @@ package struct Sidecar: Sendable {
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)
         }
+        let traffic = TrafficCounters(group: group)
         let server = Self.makeProxyServer(
-            configuration: configuration, upstreamAddress: upstreamAddress, group: group, tracker: tracker, logger: logger)
+            configuration: configuration, upstreamAddress: upstreamAddress, group: group, tracker: tracker, logger: logger, traffic: traffic)
         let startedAt = ContinuousClock.now
         self.adminServer = AdminServer(
             listen: configuration.admin.listen, idleTimeout: configuration.admin.idleTimeout.duration,
@@ -89,6 +92,7 @@ package struct Sidecar: Sendable {
         self.server = server
         self.writer = writer
         self.tracker = tracker
+        self.traffic = traffic
         self.tokenReaders = tokenReaders
         self.group = group
         self.configuration = configuration
@@ -103,11 +107,11 @@ package struct Sidecar: Sendable {
     /// data-path tests build theirs with it too.
     static func makeProxyServer(
         configuration: SidecarConfiguration, upstreamAddress: SocketAddress, group: any EventLoopGroup, tracker: ActivityTracker?,
-        logger: Logger, isTrustedPeer: (@Sendable (String) -> Bool)? = nil
+        logger: Logger, isTrustedPeer: (@Sendable (String) -> Bool)? = nil, traffic: TrafficCounters? = nil
     ) -> ProxyServer {
         let clientIP = tracker?.currentPolicy.clientIP
         let trusted = isTrustedPeer ?? { peer in clientIP?.isTrusted(peer: peer) ?? false }
-        let context = ProxyContext(configuration: configuration, tracker: tracker, logger: logger, isTrustedPeer: trusted)
+        let context = ProxyContext(configuration: configuration, tracker: tracker, logger: logger, isTrustedPeer: trusted, traffic: traffic)
         return ProxyServer(configuration: configuration, upstreamAddress: upstreamAddress, group: group, context: context)
     }
 
@@ -124,6 +128,8 @@ package struct Sidecar: Sendable {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: writer),
+            // After the writer: stops before it, handing it the last part-minute.
+            .init(service: SystemMetricsRecorder(traffic: traffic, writer: writer, interval: configuration.ingest.systemMetricsInterval.duration)),
             .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),
         ]
         if !tokenReaders.isEmpty {

@@ -121,7 +121,7 @@ import Testing
     @Test func aFailedRunIsRecordedWithItsError() async throws {
         let (url, connection) = try await Self.seeded()
         defer { Task { await connection.close() } }
-        try await connection.execute("DROP TABLE system_metrics")
+        try await connection.execute("DROP TABLE system_metrics CASCADE")  // system_metrics_exceptions refers to it (migration 5)
         guard case .ran(let run, nil) = await Self.runner(url).run(.systemMetricsRetention, scheduledFor: nil, now: { referenceNow }) else {
             Issue.record("no failed run"); return
         }

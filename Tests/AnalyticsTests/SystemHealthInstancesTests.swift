@@ -23,7 +23,7 @@ import Testing
         let pool = ConnectionPool(url: Secret(url), logger: testLogger)
         let api = AnalyticsAPI(
             configuration: Tokens.configuration, pool: pool,
-            runtimeFigures: { RuntimeFigures(errorRate: nil, uptimeSeconds: 1) },
+            runtimeFigures: { RuntimeFigures(uptimeSeconds: 1) },
             logger: testLogger)
         let router = Router()
         addAnalyticsRoutes(to: router, api: api)

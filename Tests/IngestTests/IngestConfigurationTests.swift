@@ -97,6 +97,23 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("99ms", "system_metrics_interval: 99ms is out of range; it must be from 100ms to 60s"),
+        ("61s", "system_metrics_interval: 61s is out of range"),
+        ("100ms", nil),
+        ("60s", nil),
+    ] as [(String, String?)])
+    func systemMetricsIntervalIsBounded(text: String, problem: String?) throws {
+        #expect(IngestConfiguration().systemMetricsInterval == .seconds(60))
+        let read = try JSONDecoder().decode(IngestConfiguration.self, from: Data(#"{"system_metrics_interval": "\#(text)"}"#.utf8))
+        let problems = read.problems().map(\.description)
+        if let problem {
+            #expect(problems.contains { $0.contains(problem) }, "\(problems)")
+        } else {
+            #expect(problems.isEmpty, "\(problems)")
+        }
+    }
+
     @Test func defaultInstanceIDIsHostAndPidWithinTheBound() {
         let identity = InstanceIdentity.current(configuredID: nil, version: "1.2.3")
         #expect(identity.id == "\(identity.hostname):\(getpid())" || identity.id.hasSuffix(":\(getpid())"))

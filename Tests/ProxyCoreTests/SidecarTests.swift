@@ -20,8 +20,9 @@ import Testing
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-spool-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: spool) }
         // PostgreSQL away: the record must reach the spool, and /status must say so.
-        let configuration = SidecarConfiguration.testing(
+        var configuration = SidecarConfiguration.testing(
             upstreamPort: upstream.port, rulesFile: fixture.path, databaseURL: "host=127.0.0.1 port=\(refusingDatabase.port) connect_timeout=2", spool: spool)
+        configuration.ingest.systemMetricsInterval = .milliseconds(100)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let ports = Watch<(proxy: Int, admin: Int)>((0, 0), eventLoop: group.next())
@@ -55,6 +56,9 @@ import Testing
                 #expect(ingest["spool_records"] as? Int == 1, "\(status)")
                 #expect((ingest["state"] as? String)?.hasPrefix("spooling") == true)
                 #expect((status["rules"] as? [String: Any])?["count"] as? Int == 1)
+                // The system-metrics recorder runs in the service group: its minutes wait for PostgreSQL.
+                for _ in 0..<100 where sidecar.writer.systemMetricsBacklog.waiting == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(sidecar.writer.systemMetricsBacklog.waiting >= 1)
                 for path in ["/healthz", "/readyz", "/metrics"] {
                     try await admin.send("GET \(path) HTTP/1.1\r\nHost: admin\r\n\r\n")
                     #expect(try await admin.readResponse().status == 200, "\(path)")

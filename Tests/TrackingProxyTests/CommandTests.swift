@@ -53,6 +53,12 @@ import Testing
         (["doctor", "--days", "7"], "give --fix"),
         (["doctor", "--format", "yaml"], "json"),
         (["doctor", "--days", "9223372036854775808", "--fix"], "days"),
+        // Issue 12: rules coverage.
+        (["rules", "coverage", "rules/reports-app.yaml", "--since", "yesterday"], "RFC 3339"),
+        (["rules", "coverage", "rules/reports-app.yaml", "--since", "99999999999d"], "36500d"),
+        (["rules", "coverage", "rules/reports-app.yaml", "--since", "9999-01-01"], "not in the past"),
+        (["rules", "coverage", "rules/reports-app.yaml", "--format", "table"], "json"),
+        (["rules", "coverage"], "rules-file"),
     ])
     func invalidInputExits64(arguments: [String], hint: String) {
         do {
@@ -70,6 +76,7 @@ import Testing
         ["activity", "summary", "--group-by", "hour", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "csv"],
         ["activity", "export", "--format", "jsonl", "--ip", "10.0.0.0/8"],
         ["db", "prune", "--older-than", "90d", "--dry-run"],
+        ["rules", "coverage", "rules/reports-app.yaml", "--since", "90d", "--format", "json"],
         ["activity", "list", "--offset", "1000000", "--limit", "100", "--from", "36500d", "--to", "9999-12-31"],
         ["activity", "summary", "--top", "1000", "--from", "1970-01-01"],
         ["db", "prune", "--older-than", "36500d"],

@@ -14,12 +14,16 @@ final class ProxyContext: Sendable {
     let isTrustedPeer: @Sendable (String) -> Bool
     /// Decides which requests are activities and records them; nil turns tracking off.
     let tracker: ActivityTracker?
+    /// The per-event-loop counters `system_metrics` is harvested from; nil counts nothing.
+    let traffic: TrafficCounters?
 
     init(
         validator: RequestHeadValidator, rewriter: HeaderRewriter, metrics: ProxyMetrics, responseHeadTimeout: TimeAmount,
-        logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool, tracker: ActivityTracker? = nil
+        logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool, tracker: ActivityTracker? = nil,
+        traffic: TrafficCounters? = nil
     ) {
         self.isTrustedPeer = isTrustedPeer
+        self.traffic = traffic
         self.tracker = tracker
         self.validator = validator
         self.rewriter = rewriter
@@ -32,7 +36,8 @@ final class ProxyContext: Sendable {
     /// `Host` when `upstream.rewrite_host` is on, and, with a tracker, the identity headers its
     /// policy reads stripped from responses and refused from untrusted peers.
     convenience init(
-        configuration: SidecarConfiguration, tracker: ActivityTracker?, logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool
+        configuration: SidecarConfiguration, tracker: ActivityTracker?, logger: Logger, isTrustedPeer: @escaping @Sendable (String) -> Bool,
+        traffic: TrafficCounters? = nil
     ) {
         var rewriter = HeaderRewriter(upstreamHost: configuration.upstream.rewriteHost ? configuration.upstream.url.hostHeader : nil)
         rewriter.underscoresInHeaders = configuration.client.underscoresInHeaders
@@ -49,6 +54,7 @@ final class ProxyContext: Sendable {
             responseHeadTimeout: TimeAmount(configuration.upstream.responseHeadTimeout.duration),
             logger: logger,
             isTrustedPeer: isTrustedPeer,
-            tracker: tracker)
+            tracker: tracker,
+            traffic: traffic)
     }
 }

@@ -132,7 +132,9 @@ final class ProxyServer: Sendable {
         let decoder = ByteToMessageHandler(
             HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: headLimits),
             maximumBufferSize: headLimits.maxHeaderListSize + (2 << 20))
-        let handler = ProxyServerHandler(shared: context, pool: pool, timeouts: timeouts, peer: peer, httpHandlers: [encoder, decoder])
+        let handler = ProxyServerHandler(
+            shared: context, pool: pool, timeouts: timeouts, peer: peer, httpHandlers: [encoder, decoder],
+            traffic: context.traffic?.counters(for: channel.eventLoop))
         try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
     }
 

@@ -31,7 +31,10 @@ extension ProxyServerHandler {
             if forward { upstream?.write(.end(trailers)) }
             if awaitResponseHead { timeouts.awaitResponseHead() }
         case .forwardResponseHead(let head):
-            if let latency = timeouts.responseHeadReceived() { shared.metrics.upstreamLatency.recordNanoseconds(latency.nanoseconds) }
+            if let latency = timeouts.responseHeadReceived() {
+                shared.metrics.upstreamLatency.recordNanoseconds(latency.nanoseconds)
+                traffic?.latency.record(nanoseconds: latency.nanoseconds)
+            }
             context?.write(wrapOutboundOut(.head(head)), promise: nil)
         case .forwardResponseBody(let buffer):
             timeouts.wrote(buffer.readableBytes)
@@ -61,9 +64,15 @@ extension ProxyServerHandler {
         switch incident {
         case nil: break
         case .rejected(let reason): shared.metrics.countRejection(reason)
-        case .upstreamConnectFailed: shared.metrics.upstreamConnectFailures.increment()
-        case .upstreamTimedOut: shared.metrics.upstreamTimeouts.increment()
-        case .upstreamAborted: shared.metrics.upstreamAborts.increment()
+        case .upstreamConnectFailed:
+            shared.metrics.upstreamConnectFailures.increment()
+            traffic?.upstreamErrors &+= 1
+        case .upstreamTimedOut:
+            shared.metrics.upstreamTimeouts.increment()
+            traffic?.upstreamTimeouts &+= 1
+        case .upstreamAborted:
+            shared.metrics.upstreamAborts.increment()
+            traffic?.upstreamErrors &+= 1
         }
     }
 

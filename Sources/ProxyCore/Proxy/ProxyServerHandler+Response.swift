@@ -30,6 +30,7 @@ extension ProxyServerHandler {
             shared.metrics.countRequest(method: counted.method, status: counted.status)
             shared.metrics.receivedBytes.increment(by: Int64(counted.requestBytes))
             shared.metrics.sentBytes.increment(by: Int64(counted.responseBytes))
+            traffic?.countRequest(status: counted.status, bytesIn: counted.requestBytes, bytesOut: counted.responseBytes)
         }
         if completion.closeConnection {
             timeouts.requestEnded()

@@ -20,6 +20,7 @@ extension ProxyServerHandler {
             return
         }
         shared.metrics.countRequest(method: method, status: 101)
+        traffic?.countRequest(status: 101, bytesIn: 0, bytesOut: 0)
         context.writeAndFlush(wrapOutboundOut(.head(clientHead)), promise: nil)
         timeouts.stop()
         upstream = nil

@@ -33,6 +33,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let timeouts: ClientTimeoutHandler
     let peer: HeaderRewriter.Peer
     let httpHandlers: [any RemovableChannelHandler]
+    /// This connection's event loop's traffic counters (`system_metrics`); nil counts nothing.
+    let traffic: LoopTraffic?
 
     /// Nil once the handler left the pipeline (the connection closed, or became a tunnel): the
     /// context holds this handler, so keeping it after that would keep both, the channel with
@@ -47,7 +49,11 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// - Parameter httpHandlers: the HTTP handlers before this one, removed when the connection
     ///   becomes a tunnel.
-    init(shared: ProxyContext, pool: UpstreamPool, timeouts: ClientTimeoutHandler, peer: HeaderRewriter.Peer, httpHandlers: [any RemovableChannelHandler]) {
+    init(
+        shared: ProxyContext, pool: UpstreamPool, timeouts: ClientTimeoutHandler, peer: HeaderRewriter.Peer, httpHandlers: [any RemovableChannelHandler],
+        traffic: LoopTraffic? = nil
+    ) {
+        self.traffic = traffic
         self.shared = shared
         self.pool = pool
         self.timeouts = timeouts
@@ -100,7 +106,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let tracker = shared.tracker,
             let pending = tracker.begin(
                 method: head.method.rawValue, target: upstreamHead.uri,
-                headers: HeaderRewriter.receivedFields(of: upstreamHead.headers, peer: peer.address), peer: peer.address, random: &random)
+                headers: HeaderRewriter.receivedFields(of: upstreamHead.headers, peer: peer.address), peer: peer.address, random: &random,
+                traffic: traffic)
         {
             activity = pending
             // The app can log the same id as the activity row.

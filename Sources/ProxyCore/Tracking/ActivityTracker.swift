@@ -39,13 +39,23 @@ final class ActivityTracker: Sendable {
         }
     }
 
-    /// The activity-to-be of a request, or nil when no rule matches it.
+    /// The activity-to-be of a request, or nil when no rule matches it. A request a rule matched
+    /// but an exception excluded is counted in `traffic` under the exception's id.
     func begin(
         method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String,
-        random: inout some RandomNumberGenerator
+        random: inout some RandomNumberGenerator, traffic: LoopTraffic? = nil
     ) -> PendingActivity? {
         let policy = currentPolicy
-        guard let match = policy.rules.match(method: method, target: target) else { return nil }
+        let match: RuleMatch
+        switch policy.rules.decide(method: method, target: target) {
+        case .recorded(let matched):
+            match = matched
+        case .excluded(by: let exception):
+            traffic?.countExclusion(exception.id)
+            return nil
+        case .unmatched:
+            return nil
+        }
         let headers = Array(headers)
         let given = headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value
         return PendingActivity(

@@ -5,6 +5,6 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check, test and explain activity rules files.",
-        subcommands: [RulesCheckCommand.self, RulesTestCommand.self, RulesExplainCommand.self]
+        subcommands: [RulesCheckCommand.self, RulesTestCommand.self, RulesExplainCommand.self, RulesCoverageCommand.self]
     )
 }

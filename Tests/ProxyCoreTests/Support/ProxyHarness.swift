@@ -25,14 +25,17 @@ final class ProxyHarness {
     let group: MultiThreadedEventLoopGroup
     /// The loop group for raw clients (the upstream's when there is one).
     let clientGroup: MultiThreadedEventLoopGroup
+    /// The proxy's per-loop traffic counters, when the test asked for them (`countsTraffic`).
+    let traffic: TrafficCounters?
 
     /// Starts the proxy, runs `body`, then shuts everything down, also when `body` throws.
     static func run<T>(
         backend: Backend = .upstream, trustPeers: Bool = false, tracker: ActivityTracker? = nil,
+        countsTraffic: Bool = false,
         configure: (inout SidecarConfiguration) -> Void = { _ in },
         _ body: (ProxyHarness) async throws -> T
     ) async throws -> T {
-        let harness = try await start(backend: backend, trustPeers: trustPeers, tracker: tracker, configure: configure)
+        let harness = try await start(backend: backend, trustPeers: trustPeers, tracker: tracker, countsTraffic: countsTraffic, configure: configure)
         do {
             let result = try await body(harness)
             await harness.shutdown()
@@ -44,7 +47,8 @@ final class ProxyHarness {
     }
 
     static func start(
-        backend: Backend, trustPeers: Bool, tracker: ActivityTracker? = nil, configure: (inout SidecarConfiguration) -> Void
+        backend: Backend, trustPeers: Bool, tracker: ActivityTracker? = nil, countsTraffic: Bool = false,
+        configure: (inout SidecarConfiguration) -> Void
     ) async throws -> ProxyHarness {
         let upstream: TestUpstream?
         let upstreamPort: Int
@@ -69,18 +73,22 @@ final class ProxyHarness {
         configure(&configuration)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let traffic = countsTraffic ? TrafficCounters(group: group) : nil
         // The data path exactly as `Sidecar` builds it for `serve`; only the peer trust is the test's.
         let server = Sidecar.makeProxyServer(
             configuration: configuration, upstreamAddress: try SocketAddress(ipAddress: "127.0.0.1", port: upstreamPort), group: group,
-            tracker: tracker, logger: .init(label: "trackingproxy.test"), isTrustedPeer: { _ in trustPeers })
+            tracker: tracker, logger: .init(label: "trackingproxy.test"), isTrustedPeer: { _ in trustPeers }, traffic: traffic)
         let address = try await server.start()
-        return ProxyHarness(server: server, port: address.port!, upstream: upstream, refusingPort: refusingPort, group: group, clientGroup: clientGroup)
+        return ProxyHarness(
+            server: server, port: address.port!, upstream: upstream, refusingPort: refusingPort, group: group, clientGroup: clientGroup,
+            traffic: traffic)
     }
 
     private init(
         server: ProxyServer, port: Int, upstream: TestUpstream?, refusingPort: RefusingPort?, group: MultiThreadedEventLoopGroup,
-        clientGroup: MultiThreadedEventLoopGroup
+        clientGroup: MultiThreadedEventLoopGroup, traffic: TrafficCounters?
     ) {
+        self.traffic = traffic
         self.server = server
         self.refusingPort = refusingPort
         self.port = port
