@@ -21,7 +21,7 @@ import Testing
         #expect(report.exitCode == 0, "\(report.text)")
         #expect(report.checks.map(\.name) == [
             "configuration", "rules", "upstream", "spool", "analytics tokens", "database", "schema", "partitions",
-            "job activity-retention", "job system-metrics-retention", "job hourly-rollup", "job daily-rollup", "heartbeats",
+            "job activity-retention", "job system-metrics-retention", "job hourly-rollup", "job daily-rollup", "job weekly-report", "heartbeats",
         ])
         #expect(report.checks.allSatisfy { $0.status == .ok && $0.fix == nil })
         #expect(try check(report, "analytics tokens").message.contains("1 manager"))
@@ -40,7 +40,7 @@ import Testing
 
         let fixed = await run(deployment, fix: true)
         let migrated = try check(fixed, "schema")
-        #expect(migrated.status == .ok && migrated.message.contains("applied migrations 3, 4"), "\(fixed.text)")
+        #expect(migrated.status == .ok && migrated.message.contains("applied migrations 3, 4, 5"), "\(fixed.text)")
         let versions = try await deployment.execute("SELECT version FROM trackingproxy_schema_migrations ORDER BY version").compactMap { $0.first ?? nil }
         #expect(versions == Migration.all.map { String($0.version) })
         #expect(!fixed.checks.contains { $0.status == .error }, "\(fixed.text)")
@@ -51,7 +51,7 @@ import Testing
 
         _ = try await deployment.execute("""
             INSERT INTO job_runs (job, started_at, finished_at, outcome)
-                SELECT job, now(), now(), 'ok' FROM unnest(ARRAY['activity-retention', 'system-metrics-retention', 'hourly-rollup', 'daily-rollup']) AS job;
+                SELECT job, now(), now(), 'ok' FROM unnest(ARRAY['activity-retention', 'system-metrics-retention', 'hourly-rollup', 'daily-rollup', 'weekly-report']) AS job;
             INSERT INTO trackingproxy_instances (instance_id, hostname, version, started_at, heartbeat_at) VALUES ('s', 'h', 'v', now(), now())
             """)
         let after = await run(deployment)
