@@ -47,7 +47,8 @@ let package = Package(
     ],
     targets: [
         // Plain configuration values shared by every module: durations, byte sizes, addresses, secrets.
-        .target(name: "ConfigValues", swiftSettings: swiftSettings),
+        // Yams only for `YAMLErrorText` (YAML errors without the text of the line, which may be a secret).
+        .target(name: "ConfigValues", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         // Rules, matching, client IP and identity. Imports no NIO, HTTP server or PostgreSQL; bearer
         // tokens are read through its `BearerTokenReader`, implemented by TokenVerification.
         .target(

@@ -8,4 +8,15 @@ extension CodingUserInfoKey {
         }
         return key
     }()
+
+    /// Whether a section reads the files it names while decoding (a `Bool`; absent: no). Only the
+    /// processes that use such a file ask for it: `analytics.tokens_file` is read by `analytics
+    /// serve`, `doctor` and `config check`, never by a sidecar, which neither needs the tokens nor
+    /// may be allowed to read the secret they are mounted from.
+    public static let readsNamedFiles: CodingUserInfoKey = {
+        guard let key = CodingUserInfoKey(rawValue: "trackingproxy.reads-named-files") else {
+            preconditionFailure("CodingUserInfoKey accepts any raw value")
+        }
+        return key
+    }()
 }

@@ -17,7 +17,13 @@ import ActivityRules
 /// must appear in the result. This works for any `Codable` configuration whose `encode(to:)` writes
 /// every key it reads, which every configuration struct of this project does.
 package struct ConfigurationLoader<Configuration: Codable> {
-    package init() {}
+    /// Whether sections read the files the configuration names (`analytics.tokens_file`); see
+    /// `CodingUserInfoKey.readsNamedFiles`.
+    package var readsNamedFiles: Bool
+
+    package init(readsNamedFiles: Bool = false) {
+        self.readsNamedFiles = readsNamedFiles
+    }
 
     /// Loads `path` (nil: defaults only), then applies `overrides` in order.
     package func load(path: String?, overrides: [ConfigurationOverride]) throws(ConfigurationError) -> Configuration {
@@ -39,7 +45,7 @@ package struct ConfigurationLoader<Configuration: Codable> {
             do {
                 if let node = try Yams.compose(yaml: text) { root = node }
             } catch {
-                throw ConfigurationError(source: fileName, keyPath: "", message: "is not valid YAML: \(error)")
+                throw ConfigurationError(source: fileName, keyPath: "", message: "is not valid YAML: \(YAMLErrorText(error))")
             }
             guard root.mapping != nil else {
                 throw ConfigurationError(source: fileName, keyPath: "", message: "the configuration must be a mapping of keys to values")
@@ -61,8 +67,9 @@ package struct ConfigurationLoader<Configuration: Codable> {
         do {
             // Files the configuration names (analytics.tokens_file) are relative to its directory.
             let directory = fileName.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
-            configuration = try YAMLDecoder().decode(
-                Configuration.self, from: root, userInfo: directory.map { [.configurationDirectory: $0] } ?? [:])
+            var userInfo: [CodingUserInfoKey: Any] = [.readsNamedFiles: readsNamedFiles]
+            if let directory { userInfo[.configurationDirectory] = directory }
+            configuration = try YAMLDecoder().decode(Configuration.self, from: root, userInfo: userInfo)
         } catch let error as DecodingError {
             throw Self.describe(error, root: root, fileName: fileName, sources: sources)
         } catch {

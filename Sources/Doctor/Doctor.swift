@@ -60,7 +60,7 @@ package struct Doctor: Sendable {
     package func run() async -> DoctorReport {
         let configuration: ProxyConfiguration
         do {
-            configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: configurationPath, overrides: overrides)
+            configuration = try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: configurationPath, overrides: overrides)
         } catch {
             return DoctorReport(checks: [DoctorCheck(
                 "configuration", .error, error.description,

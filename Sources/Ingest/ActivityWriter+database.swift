@@ -90,6 +90,7 @@ extension ActivityWriter {
             case .close(let live, let abandonReplay, let reason):
                 if abandonReplay { await spool.abandonReplay() }
                 noteClosing(reason)
+                if case .drained(_, complete: true) = reason { await writeLastSystemMetrics(on: live) }
                 await live.connection.close()
                 action = machine.closed(now: .now, random: &random)
             }
@@ -146,6 +147,19 @@ extension ActivityWriter {
             return state.phase != .starting
         }
         logger.info(wasUnreachable ? "database reachable again" : "database connected", metadata: ["db.target": "\(live.connection.target)"])
+    }
+
+    /// At graceful shutdown, once the queue is flushed (so PostgreSQL answers), stores the
+    /// system-metric minutes still in memory, the last part-minute among them: the next heartbeat,
+    /// which would have carried them, never comes. Not tried after a drain that timed out or failed.
+    private func writeLastSystemMetrics(on live: Live) async {
+        do {
+            try await writeSystemMetrics(on: live)
+        } catch {
+            logger.warning("the last system-metric minutes were not stored at shutdown", metadata: [
+                "error.message": "\(DatabaseFailure(error).detail)",
+            ])
+        }
     }
 
     private func noteClosing(_ reason: LoopMachine.CloseReason) {

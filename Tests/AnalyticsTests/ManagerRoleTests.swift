@@ -111,7 +111,7 @@ import Testing
         let path = try Self.write(
             config: "analytics:\n  tokens:\n    - {token: \"\(Tokens.admin)\", role: admin}\n  tokens_file: secrets/tokens.yaml\n",
             tokens: "- token: \"\(ManagerRoleTests.managerDigest)\"\n  role: manager\n- {token: \"\(Tokens.alice)\", role: user, user_id: alice}\n")
-        let configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: path, overrides: [])
+        let configuration = try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: path, overrides: [])
         #expect(configuration.analytics.tokens.count == 1)
         #expect(configuration.analytics.fileTokens.map(\.role) == [.manager, .user])
         let book = TokenBook(configuration.analytics)
@@ -130,19 +130,75 @@ import Testing
         #expect(rendered.contains("tokens_file: secrets/tokens.yaml") && !rendered.contains("manager"))
     }
 
+    /// A sidecar (and every command but `analytics serve`, `doctor` and `config check`) neither
+    /// needs the tokens nor may be allowed to read their secret: it does not read the file.
+    @Test func aLoaderThatDoesNotReadNamedFilesLeavesTheTokensFileAlone() throws {
+        let path = try Self.write(config: "analytics:\n  tokens_file: secrets/missing.yaml\n", tokens: nil)
+        let configuration = try ConfigurationLoader<ProxyConfiguration>().load(path: path, overrides: [])
+        #expect(configuration.analytics.tokensFile == "secrets/missing.yaml" && configuration.analytics.fileTokens.isEmpty)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: path, overrides: [])
+        }
+    }
+
+    /// Yams' own message quotes the offending line, which in a tokens file is a token.
+    @Test func aYAMLErrorNamesTheLineButNeverQuotesIt() throws {
+        let secret = "kept-out-of-logs-0123456789"
+        let path = try Self.write(config: "analytics:\n  tokens_file: secrets/tokens.yaml\n", tokens: "- {token: \"\(secret)\", role: admin]\n")
+        do {
+            _ = try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: path, overrides: [])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.contains("not valid YAML: line 1"), "\(error)")
+            #expect(!error.description.contains(secret), "\(error)")
+        }
+        do {
+            _ = try ConfigurationLoader<ProxyConfiguration>().load(yaml: "analytics:\n  tokens: [{token: \"\(secret)\", role: admin]\n", fileName: "c.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.contains("not valid YAML: line 2"), "\(error)")
+            #expect(!error.description.contains(secret), "\(error)")
+        }
+    }
+
+    /// Only a regular file is read, and at most 1 MiB of it: a device or a directory named by
+    /// mistake is an error, not a hang.
+    @Test(arguments: ["/dev/zero", "/tmp"])
+    func aPathThatIsNotARegularFileIsRefused(target: String) throws {
+        let path = try Self.write(config: "analytics:\n  tokens_file: \(target)\n", tokens: nil)
+        #expect(Self.refusal(path).contains("is not a regular file"))
+    }
+
+    /// The message of the error loading the configuration at `path` (with its named files) gives.
+    static func refusal(_ path: String) -> String {
+        do {
+            _ = try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: path, overrides: [])
+            return "accepted"
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test func aFileOverOneMebibyteIsRefused() throws {
+        let big = String(repeating: "# padding line of a tokens file\n", count: 40_000)
+        let path = try Self.write(config: "analytics:\n  tokens_file: secrets/tokens.yaml\n", tokens: big)
+        #expect(Self.refusal(path).contains("larger than 1048576 bytes"))
+    }
+
     @Test(arguments: [
         (nil as String?, "cannot be read"),
         ("tokens: [{token: x}]\n", "must be a YAML list"),
         ("- {token: \"0123456789abcdef0\", role: admin, scope: all}\n", "unknown key scope"),
         ("- {token: \"0123456789abcdef0\"}\n", "role is required"),
         ("- [\n", "not valid YAML"),
+        ("tokens: \"0123456789abcdef0", "line 1, column"),
         // Loads, but an entry's value is wrong: reported at tokens_file, naming the entry.
         ("- {token: \"0123456789abcdef0\", role: admin}\n- {token: short, role: admin}\n", "entry 2, token: a token has at least 16 characters"),
     ])
     func unusableFileOrEntryIsAnErrorNamingItsPath(tokens: String?, hint: String) throws {
         let path = try Self.write(config: "analytics:\n  tokens_file: secrets/tokens.yaml\n", tokens: tokens)
         do {
-            _ = try ConfigurationLoader<ProxyConfiguration>().load(path: path, overrides: [])
+            _ = try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: path, overrides: [])
             Issue.record("accepted")
         } catch {
             #expect(error.keyPath == "analytics.tokens_file")

@@ -43,4 +43,23 @@ import Testing
             "\(error)" == "reports.webhook_url cannot be used: not an http:// or https:// URL; the report files are written; fix reports.webhook_url"
         }
     }
+
+    /// The scheduler runs one job at a time: a failing webhook may hold the others back for at
+    /// most 30 minutes, or the configuration is refused (20 attempts with a 1h cap once meant 19h).
+    @Test func aRetryScheduleLongerThanHalfAnHourIsRefused() {
+        let defaults = ReportsConfiguration()
+        #expect(defaults.worstCaseDelivery == .seconds(200) && defaults.problems().isEmpty)
+        var long = ReportsConfiguration()
+        long.maxAttempts = 20
+        long.retryDelay = .seconds(60)
+        #expect(long.worstCaseDelivery > .seconds(1_800))
+        let problems = long.problems()
+        #expect(problems.map(\.keyPath) == ["max_attempts"] && problems.first?.message.contains("within 30m") == true, "\(problems)")
+        var edge = ReportsConfiguration()
+        edge.maxAttempts = 8
+        edge.retryDelay = .seconds(10)
+        edge.timeout = .seconds(10)
+        // 8 × 10s + 10 + 20 + 40 + 80 + 160 + 320 + 640 = 1350s: allowed.
+        #expect(edge.worstCaseDelivery == .seconds(1_350) && edge.problems().isEmpty)
+    }
 }

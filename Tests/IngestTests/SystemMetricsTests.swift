@@ -120,6 +120,27 @@ extension PostgresTests {
         }
     }
 
+    /// The last part-minute, handed over at graceful shutdown, is stored although the next
+    /// heartbeat is an hour away: the writer stores it once the queue is flushed (it was dropped).
+    @Test func theLastMinuteIsStoredAtGracefulShutdown() async throws {
+        let url = try await TestCluster.current().createDatabase()
+        var configuration = makeConfiguration(url: url, spoolDir: temporarySpoolDirectory())
+        configuration.heartbeatInterval = .seconds(3_600)
+        configuration.instanceID = "stopping-sidecar"
+        let reader = try await PostgresConnection.connect(url: Secret(url))
+        try await withWriter(configuration) { writer in
+            try await eventually("the first heartbeat") {
+                (try? await reader.execute("SELECT count(*) FROM trackingproxy_instances WHERE instance_id = 'stopping-sidecar'"))?.first == ["1"]
+            }
+            var minute = SidecarMinute(minute: Date())
+            minute.requestsByClass = [0, 7, 0, 0, 0]
+            writer.recordSystemMinute(minute)
+        }
+        let rows = try await reader.execute("SELECT sum(requests_2xx) FROM system_metrics WHERE instance_id = 'stopping-sidecar'")
+        #expect(rows.first == ["7"])
+        await reader.close()
+    }
+
     /// Migration 5 applies on top of a database at version 4 with system metrics in it.
     @Test func migrationFiveAppliesOnTopOfFour() async throws {
         let url = try await TestCluster.current().createDatabase()

@@ -21,7 +21,8 @@ import ConfigValues
 ///   rate_limit: {requests_per_second: 10, burst: 50}     # default for user and manager tokens
 /// ```
 /// Every key is encoded (`user_id` as `null` when unset), so re-encoding shows unknown keys. The
-/// tokens file is read while decoding (`TokensFile`); its entries are in `fileTokens`, never encoded.
+/// tokens file is read while decoding (`TokensFile`) when the loader asks for named files; its
+/// entries are in `fileTokens`, never encoded.
 public struct AnalyticsConfiguration: Codable, Sendable, Equatable, ConfigurationSection {
     /// What a token may see.
     public enum Role: String, Codable, Sendable, CaseIterable {
@@ -81,7 +82,8 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
     /// so that tokens stay out of the main configuration; relative to the configuration file's
     /// directory. Default: none.
     public var tokensFile: String?
-    /// The entries read from `tokensFile` when the configuration was decoded.
+    /// The entries read from `tokensFile` when the configuration was decoded by a loader that
+    /// reads named files (`analytics serve`, `doctor`, `config check`); empty otherwise.
     public var fileTokens: [Token] = []
     /// The API's limit for `user` and `manager` tokens without one of their own. Default 10 per
     /// second, burst 50.
@@ -127,7 +129,8 @@ public struct AnalyticsConfiguration: Codable, Sendable, Equatable, Configuratio
         (listen, idleTimeout, maxConnections) = (listener.listen, listener.idleTimeout, listener.maxConnections)
         tokens = try container.decodeIfPresent([Token].self, forKey: .tokens) ?? []
         tokensFile = try container.decodeIfPresent(String.self, forKey: .tokensFile)
-        if let tokensFile {
+        // Read only by the processes that use the tokens (see `CodingUserInfoKey.readsNamedFiles`).
+        if let tokensFile, decoder.userInfo[.readsNamedFiles] as? Bool == true {
             do {
                 fileTokens = try TokensFile.load(path: tokensFile, directory: decoder.userInfo[.configurationDirectory] as? String)
             } catch {

@@ -31,6 +31,20 @@ public struct ReportsConfiguration: Codable, Sendable, Equatable, ConfigurationS
     /// The longest wait between two attempts, however many doublings.
     public static let maximumDelay = ConfigDuration.seconds(3_600)
 
+    /// The longest a failing webhook may be tried, waits included. The scheduler runs one job at
+    /// a time, so while `weekly-report` retries, the other jobs wait; the defaults take 3m20s.
+    public static let longestDelivery = ConfigDuration.seconds(1_800)
+
+    /// How long a webhook that never answers is tried: every attempt's `timeout` plus the waits
+    /// between them.
+    public var worstCaseDelivery: Duration {
+        let retry = WebhookRetry(maxAttempts: maxAttempts, retryDelay: retryDelay.duration)
+        let attempts = max(1, min(maxAttempts, Self.allowedAttempts.upperBound))
+        var total = timeout.duration * attempts
+        for attempt in stride(from: 1, to: attempts, by: 1) { total += retry.delay(after: attempt) }
+        return total
+    }
+
     public init() {}
 
     package enum CodingKeys: String, CodingKey, CaseIterable {
@@ -77,6 +91,11 @@ public struct ReportsConfiguration: Codable, Sendable, Equatable, ConfigurationS
         }
         if retryDelay > Self.maximumDelay {
             problems.append(ConfigurationProblem("retry_delay", "\(retryDelay) is not allowed: give at most \(Self.maximumDelay)"))
+        }
+        if problems.isEmpty, worstCaseDelivery > Self.longestDelivery.duration {
+            problems.append(ConfigurationProblem(
+                "max_attempts",
+                "\(maxAttempts) attempts with timeout \(timeout) and retry_delay \(retryDelay) (doubling) try a failing webhook for up to \(worstCaseDelivery.components.seconds)s, while the other scheduled jobs wait: keep it within \(Self.longestDelivery) (fewer attempts, or a shorter retry_delay or timeout)"))
         }
         return problems
     }

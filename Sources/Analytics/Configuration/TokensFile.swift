@@ -1,3 +1,4 @@
+import ConfigValues
 import Foundation
 import Yams
 
@@ -16,12 +17,25 @@ enum TokensFile {
     static let maxBytes = 1 << 20
 
     /// Reads the entries of `path`, relative to `directory` unless absolute (blocking file I/O,
-    /// done once while the configuration is read).
+    /// done once while the configuration is read). Only a regular file is read, and at most
+    /// `maxBytes + 1` bytes of it: `/dev/zero`, a pipe or a huge log named by mistake is an error,
+    /// not a hang or an exhausted memory.
     static func load(path: String, directory: String?) throws(TokensFileError) -> [AnalyticsConfiguration.Token] {
         let resolved = path.hasPrefix("/") || directory == nil ? path : URL(fileURLWithPath: directory ?? "").appendingPathComponent(path).path
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
+        } catch {
+            throw TokensFileError(path: resolved, message: "cannot be read (\(error.localizedDescription)); check the path and its permissions")
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw TokensFileError(path: resolved, message: "is not a regular file; give the path of a YAML file holding a list of token entries")
+        }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: resolved))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: resolved))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
         } catch {
             throw TokensFileError(path: resolved, message: "cannot be read (\(error.localizedDescription)); check the path and its permissions")
         }
@@ -42,7 +56,7 @@ enum TokensFile {
             guard let node = try Yams.compose(yaml: text) else { return [] }
             root = node
         } catch {
-            throw TokensFileError(path: resolved, message: "is not valid YAML: \(error)")
+            throw TokensFileError(path: resolved, message: "is not valid YAML: \(YAMLErrorText(error))")
         }
         guard let entries = root.sequence else {
             throw TokensFileError(path: resolved, message: "must be a YAML list of token entries (- token: …, role: …)")

@@ -4,16 +4,22 @@ import PostgreSQL
 /// An ISO 8601 week (`2026-W48`): Monday 00:00 UTC to the next Monday 00:00 UTC. Week 1 of a year
 /// is the week holding its first Thursday (so 4 January is always in it); a year has 52 or 53 weeks.
 ///
-/// Invariants, checked by every initialiser: `year` in `years`, `week` in 1 through `weeks(in: year)`.
+/// Invariants, checked by every initialiser: `year` in `representableYears` (in `years` when
+/// parsed), `week` in 1 through `weeks(in: year)`; so every parsed week has a `previous` before it.
 public struct ISOWeek: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The ISO week-numbering year (may differ from the calendar year around 1 January).
     public let year: Int
     /// 1 through 52 or 53.
     public let week: Int
 
-    /// The years a week may be in: dates Foundation and PostgreSQL both represent, with room for
-    /// the week before.
-    public static let years = 1971...9998
+    /// The years a week may be given in (`--week`): dates Foundation and PostgreSQL both represent,
+    /// with room for the week before and the week after.
+    public static let years = 1972...9998
+    /// The years `init(containing:)` clamps to: one more on each side of `years`, so that the week
+    /// before 1972-W01 is 1971-W52 and not (clamped) 1972-W01 again, which would compare a week
+    /// with itself (found in review with `years` starting at 1971: fuzz-analytics-query's
+    /// `week.previous < week` trapped on `1971-W01`, kept in Tests/Fuzz/Crashes).
+    public static let representableYears = (years.lowerBound - 1)...(years.upperBound + 1)
 
     /// Why a text is not a week.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
@@ -44,15 +50,16 @@ public struct ISOWeek: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.week = week
     }
 
-    /// The week holding `date` (UTC). Dates outside `years` are clamped to its first or last week.
+    /// The week holding `date` (UTC). Dates outside `representableYears` are clamped to its first or last week.
     public init(containing date: Date) {
         let day = Self.dayNumber(of: date)
         let monday = day - (day + 3).modulo(7)
         // The Thursday of a week decides its year.
         let year = MonthPartition(containing: Date(timeIntervalSince1970: Double(monday + 3) * 86_400)).year
-        guard Self.years.contains(year) else {
-            self.year = year < Self.years.lowerBound ? Self.years.lowerBound : Self.years.upperBound
-            self.week = year < Self.years.lowerBound ? 1 : Self.weeks(in: Self.years.upperBound)
+        let range = Self.representableYears
+        guard range.contains(year) else {
+            self.year = year < range.lowerBound ? range.lowerBound : range.upperBound
+            self.week = year < range.lowerBound ? 1 : Self.weeks(in: range.upperBound)
             return
         }
         self.year = year

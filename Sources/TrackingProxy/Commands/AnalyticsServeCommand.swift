@@ -36,7 +36,7 @@ struct AnalyticsServeCommand: AsyncParsableCommand {
                 (logLevel, "log-level", ["log", "level"]),
                 (logFormat, "log-format", ["log", "format"]),
             ])
-        var loaded = try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides)
+        var loaded = try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: true).load(path: config, overrides: overrides)
         // From here on only the tokens' digests are kept (and compared: TokenBook).
         loaded.analytics = loaded.analytics.withTokensAsDigests()
         let configuration = loaded

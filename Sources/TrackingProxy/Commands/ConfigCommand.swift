@@ -25,7 +25,8 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         var options = self.options
         options.config = file
-        let configuration = try options.load()
+        // Checks the tokens file too, although only the analytics service reads it.
+        let configuration = try options.load(readsNamedFiles: true)
         for warning in configuration.sidecar.tracking.warnings() {
             print("# warning: tracking.\(warning.keyPath): \(warning.message)")
         }

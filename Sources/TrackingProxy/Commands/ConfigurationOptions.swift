@@ -59,9 +59,10 @@ struct ConfigurationOptions: ParsableArguments {
     }
 
     /// The effective configuration, or a `ConfigurationError` naming the key and its source
-    /// (printed as `Error: …`, exit status 1).
-    func load() throws(ConfigurationError) -> ProxyConfiguration {
-        try ConfigurationLoader<ProxyConfiguration>().load(path: config, overrides: overrides())
+    /// (printed as `Error: …`, exit status 1). `readsNamedFiles`: also read and check the files
+    /// it names (`analytics.tokens_file`), for the commands that use or check them.
+    func load(readsNamedFiles: Bool = false) throws(ConfigurationError) -> ProxyConfiguration {
+        try ConfigurationLoader<ProxyConfiguration>(readsNamedFiles: readsNamedFiles).load(path: config, overrides: overrides())
     }
 
     /// The `TRACKINGPROXY_*` environment variables, then each flag given (value, flag name, key
