@@ -1,3 +1,4 @@
+import ConfigValues
 import Yams
 
 /// A YAML node read from a rules or test file, with its source for precise errors.
@@ -34,10 +35,13 @@ struct YAMLField {
     }
 
     static func convert(_ error: YamlError, _ source: SourceText) -> RulesError {
+        if let syntax = YAMLSyntaxProblem(error) {
+            let extra = syntax.context.map { " (\($0.text))" } ?? ""
+            return source.error(
+                "yaml-syntax", at: SourceLocation(line: syntax.mark.line, column: syntax.mark.column),
+                "YAML syntax: \(syntax.problem)\(extra); fix the indentation or quoting here.")
+        }
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let extra = context.map { " (\($0.text))" } ?? ""
-            return source.error("yaml-syntax", at: SourceLocation(line: mark.line, column: mark.column), "YAML syntax: \(problem)\(extra); fix the indentation or quoting here.")
         case let .duplicatedKeysInMapping(duplicates, context):
             return source.error("duplicate-key", at: SourceLocation(line: context.mark.line, column: context.mark.column), "The key \(duplicates.joined(separator: ", ")) appears twice in one mapping; keep one.")
         default:
