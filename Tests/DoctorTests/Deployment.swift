@@ -34,6 +34,18 @@ struct Deployment {
 
         """
 
+    /// What a healthy deployment's tables hold: an ok run of every job (all of `Job.allCases`, so
+    /// a new job needs no edit here) a minute ago, and one live sidecar's heartbeat.
+    static var healthyHistory: String {
+        let jobs = Job.allCases.map { "('\($0.rawValue)')" }.joined(separator: ", ")
+        return """
+            INSERT INTO job_runs (job, started_at, finished_at, outcome)
+                SELECT job, now() - interval '1 minute', now(), 'ok' FROM (VALUES \(jobs)) AS jobs (job);
+            INSERT INTO trackingproxy_instances (instance_id, hostname, version, started_at, heartbeat_at)
+                VALUES ('sidecar-1', 'host-a', 'test', now(), now())
+            """
+    }
+
     /// A healthy deployment: every migration applied, every job's last run ok, one live sidecar.
     /// `migrations` other than all of them leave the schema behind (and seed nothing).
     static func make(migrations: [Migration] = Migration.all) async throws -> Deployment {
@@ -48,15 +60,7 @@ struct Deployment {
         let connection = try await PostgresConnection.connect(url: Secret(url))
         try await Migrator(migrations: migrations, logger: quietLogger).migrate(connection)
         if migrations.count == Migration.all.count {
-            for job in Job.allCases {
-                try await connection.execute(
-                    "INSERT INTO job_runs (job, started_at, finished_at, outcome) VALUES ($1, now() - interval '1 minute', now(), 'ok')",
-                    parameters: [job.rawValue])
-            }
-            try await connection.execute("""
-                INSERT INTO trackingproxy_instances (instance_id, hostname, version, started_at, heartbeat_at)
-                VALUES ('sidecar-1', 'host-a', 'test', now(), now())
-                """)
+            try await connection.execute(healthyHistory)
         }
         await connection.close()
         let upstream = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

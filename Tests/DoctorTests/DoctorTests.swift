@@ -49,11 +49,7 @@ import Testing
         #expect(try check(fixed, "heartbeats").status == .warning)
         #expect(fixed.exitCode == 1)
 
-        _ = try await deployment.execute("""
-            INSERT INTO job_runs (job, started_at, finished_at, outcome)
-                SELECT job, now(), now(), 'ok' FROM unnest(ARRAY['activity-retention', 'system-metrics-retention', 'hourly-rollup', 'daily-rollup', 'weekly-report']) AS job;
-            INSERT INTO trackingproxy_instances (instance_id, hostname, version, started_at, heartbeat_at) VALUES ('s', 'h', 'v', now(), now())
-            """)
+        _ = try await deployment.execute(Deployment.healthyHistory)
         let after = await run(deployment)
         #expect(after.exitCode == 0, "\(after.text)")
         await deployment.close()

@@ -36,13 +36,11 @@ public struct ReportsConfiguration: Codable, Sendable, Equatable, ConfigurationS
     public static let longestDelivery = ConfigDuration.seconds(1_800)
 
     /// How long a webhook that never answers is tried: every attempt's `timeout` plus the waits
-    /// between them.
+    /// between them. `max_attempts` is capped at `allowedAttempts` here, so an invalid value
+    /// (reported by `problems()`) cannot make the sum overflow.
     public var worstCaseDelivery: Duration {
-        let retry = WebhookRetry(maxAttempts: maxAttempts, retryDelay: retryDelay.duration)
-        let attempts = max(1, min(maxAttempts, Self.allowedAttempts.upperBound))
-        var total = timeout.duration * attempts
-        for attempt in stride(from: 1, to: attempts, by: 1) { total += retry.delay(after: attempt) }
-        return total
+        WebhookRetry(maxAttempts: min(maxAttempts, Self.allowedAttempts.upperBound), retryDelay: retryDelay.duration)
+            .longestDelivery(timeout: timeout.duration)
     }
 
     public init() {}

@@ -69,6 +69,14 @@ public struct WebhookRetry: Sendable, Equatable {
         return .post(attempt: attempt)
     }
 
+    /// How long a delivery that never succeeds takes when each POST may take `timeout`: every
+    /// attempt's timeout plus the waits between them.
+    public func longestDelivery(timeout: Duration) -> Duration {
+        var total = timeout * maxAttempts
+        for attempt in stride(from: 1, to: maxAttempts, by: 1) { total += delay(after: attempt) }
+        return total
+    }
+
     /// `retryDelay × 2^(attempt-1)`, capped; doubling stops at the cap, so it never overflows.
     func delay(after attempt: Int) -> Duration {
         var delay = retryDelay
