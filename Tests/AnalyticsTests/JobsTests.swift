@@ -1,7 +1,6 @@
 import ConfigValues
 import Foundation
 import Prometheus
-import Synchronization
 import Testing
 @testable import Ingest
 @testable import PostgreSQL
@@ -139,26 +138,18 @@ import Testing
     @Test func theSchedulerRunsAJobWhenItsTimeComes() async throws {
         let (url, connection) = try await Self.seeded()
         defer { Task { await connection.close() } }
-        let time = Mutex(JobScheduleTests.utc("2026-03-15T02:59:00Z"))
-        let sleeps = Mutex(0)
-        let clock = JobClock(now: { time.withLock { $0 } }, sleep: { _ in
-            sleeps.withLock { $0 += 1 }
-            try await Task.sleep(for: .milliseconds(20))
-        })
+        let stepped = SteppedJobClock(JobScheduleTests.utc("2026-03-15T02:59:00Z"))
         var jobs = JobsConfiguration()
         jobs.hourlyRollup.enabled = false
         let runner = Self.runner(url, jobs: jobs, retention: RetentionConfiguration(days: 3_650))
-        let scheduler = JobScheduler(runner: runner, configuration: jobs, clock: clock, logger: testLogger)
+        let scheduler = JobScheduler(runner: runner, configuration: jobs, clock: stepped.clock, logger: testLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await scheduler.run() }
-            for _ in 0..<1_200 where sleeps.withLock({ $0 }) == 0 {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(sleeps.withLock { $0 } > 0, "the scheduler never went to sleep after planning")
+            #expect(try await stepped.waitUntilTheSchedulerSleeps(), "the scheduler never went to sleep after planning")
             #expect(try await connection.execute("SELECT count(*) FROM job_runs").first?.first == "0")
-            time.withLock { $0 = JobScheduleTests.utc("2026-03-15T03:00:00Z") }
+            stepped.set(JobScheduleTests.utc("2026-03-15T03:00:00Z"))
             var recorded: [[String?]] = []
-            for _ in 0..<200 where recorded.isEmpty {
+            for _ in 0..<600 where recorded.isEmpty {
                 try await Task.sleep(for: .milliseconds(50))
                 recorded = try await connection.execute("SELECT job, outcome, scheduled_for = '2026-03-15T03:00:00Z' FROM job_runs")
             }

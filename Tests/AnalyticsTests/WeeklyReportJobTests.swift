@@ -77,21 +77,20 @@ import DeploymentConfiguration
         defer { Task { await connection.close() } }
         let server = WebhookServer(failures: 0)
         try await server.run { port in
-            let time = Mutex(Self.mondayNine.addingTimeInterval(-60))
-            let clock = JobClock(now: { time.withLock { $0 } }, sleep: { _ in try await Task.sleep(for: .milliseconds(20)) })
+            let stepped = SteppedJobClock(Self.mondayNine.addingTimeInterval(-60))
             var jobs = JobsConfiguration()
             for job in Job.allCases where job != .weeklyReport { jobs[job].enabled = false }
             let reports = Self.reports(port: port)
             let runner = JobRunner(jobs: jobs, retention: RetentionConfiguration(), reports: reports, databaseURL: Secret(url), metrics: nil,
                                    logger: testLogger, instance: "tests")
-            let scheduler = JobScheduler(runner: runner, configuration: jobs, clock: clock, logger: testLogger)
+            let scheduler = JobScheduler(runner: runner, configuration: jobs, clock: stepped.clock, logger: testLogger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await scheduler.run() }
-                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await stepped.waitUntilTheSchedulerSleeps(), "the scheduler never went to sleep after planning")
                 #expect(try await connection.execute("SELECT count(*) FROM job_runs").first?.first == "0" && server.bodies.isEmpty)
-                time.withLock { $0 = Self.mondayNine }
+                stepped.set(Self.mondayNine)
                 var recorded: [[String?]] = []
-                for _ in 0..<200 where recorded.isEmpty {
+                for _ in 0..<600 where recorded.isEmpty {
                     try await Task.sleep(for: .milliseconds(50))
                     recorded = try await connection.execute(
                         "SELECT job, outcome, scheduled_for = '2026-11-30T09:00:00Z', figures->>'total' FROM job_runs")
