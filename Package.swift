@@ -329,6 +329,11 @@ if benchmarks {
         // Rows stored through the writer at a steady rate from a process of its own, for
         // bench/tracking.sh: what storing costs when tracking is free.
         .executableTarget(name: "ingest-load", dependencies: ingestToolDependencies, path: "Benchmarks/IngestLoad", swiftSettings: swiftSettings),
+        // Nanoseconds of tracking work per request (event loop and writer threads), no sockets.
+        .executableTarget(
+            name: "tracking-bench",
+            dependencies: ingestToolDependencies + ["ProxyCore", "ActivityRules"],
+            path: "Benchmarks/TrackingBench", swiftSettings: swiftSettings),
         // The least a SwiftNIO proxy does per request (HTTP codecs only, or bytes only), measured
         // next to nginx and trackingproxy by bench/proxy.sh.
         .executableTarget(

@@ -78,7 +78,7 @@ extension ActivityWriter {
                 }
             case .writeReplay(let live, let records, let completing):
                 do {
-                    try await write(Array(records), durable: true, on: live)
+                    try await write(records.map { EncodedActivity(validated: $0) }, durable: true, on: live)
                     metrics.replayed.increment(by: records.count)
                     if let completing { await spool.finishReplay(segment: completing) }
                     action = machine.replayWritten(now: .now)
@@ -118,7 +118,7 @@ extension ActivityWriter {
         let now = ContinuousClock.now
         let (size, maxSize) = (force ? 1 : configuration.batch.size, configuration.batch.largestBatch)
         let maxAge = force ? .zero : configuration.batch.maxAge.duration
-        guard let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: force) })?.records else {
+        guard let batch = shared.withLock({ $0.takeBatch(size: size, maxSize: maxSize, maxAge: maxAge, now: now, force: force) })?.rows else {
             return machine.queueIdle(now: now)
         }
         do {
@@ -194,7 +194,7 @@ extension ActivityWriter {
     /// Writes a batch: `durable` for spool replays (synchronous commit: a segment is deleted only
     /// after its rows are on disk), otherwise a batch from the queue. Both try a direct COPY first
     /// when `batch.direct_copy`; a batch meeting stored rows goes through the staging table.
-    private func write(_ records: [ActivityRecord], durable: Bool, on live: Live) async throws {
+    private func write(_ records: [EncodedActivity], durable: Bool, on live: Live) async throws {
         let started = ContinuousClock.now
         let batchWriter = live.batchWriter
         let direct = configuration.batch.directCopy

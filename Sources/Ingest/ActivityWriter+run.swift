@@ -106,7 +106,7 @@ extension ActivityWriter {
         noteDropped(.spoolCorrupt, count: new, detail: "damaged spool records skipped; the damaged file is kept as *.damaged-<time>")
     }
 
-    func spoolRecords(_ records: [ActivityRecord], spool: Spool) async {
+    func spoolRecords(_ records: [EncodedActivity], spool: Spool) async {
         guard !records.isEmpty else { return }
         let result = await spool.append(records)
         metrics.spooled.increment(by: result.appended)

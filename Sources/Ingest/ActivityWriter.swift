@@ -44,8 +44,9 @@ public final class ActivityWriter: Service, Sendable {
     }
 
     /// Hands a record to the writer. Never blocks on I/O and never suspends: it validates the
-    /// record (`ActivityRecord.validated()`), then appends it to the bounded in-memory queue, or,
-    /// when the queue is full, to the spool's hand-off list; past that it is dropped and counted.
+    /// record (`ActivityRecord.validated()`), encodes it as the tuple it is stored as
+    /// (`EncodedActivity`) on the caller's thread, then appends it to the bounded in-memory queue,
+    /// or, when the queue is full, to the spool's hand-off list; past that it is dropped and counted.
     @discardableResult
     public func record(_ record: consuming ActivityRecord) -> Acceptance {
         let validated: ActivityRecord
@@ -55,21 +56,18 @@ public final class ActivityWriter: Service, Sendable {
             noteDropped(.invalid, count: 1, detail: error.message)
             return .dropped(.invalid)
         }
-        return enqueue(validated)
+        return enqueue(EncodedActivity(validated: validated))
     }
 
-    /// Queues a record that is already valid (the spool and tests use it directly).
-    ///
-    /// Both take the record `consuming`: it moves into the queue instead of being copied (a retain
-    /// and a later release per text field, on the request path).
-    func enqueue(_ record: consuming ActivityRecord) -> Acceptance {
+    /// Queues a row that is already encoded (tests use it directly).
+    func enqueue(_ row: consuming EncodedActivity) -> Acceptance {
         let now = ContinuousClock.now
         let capacity = configuration.queue.capacity
-        var pending = Optional(record)  // taken (moved) inside the lock
+        var pending = Optional(row)  // taken (moved) inside the lock
         let acceptance = shared.withLock { state -> Acceptance in
             if state.stopped { return .dropped(.stopped) }
             if state.queue.count < capacity {
-                state.queue.append(WriterState.Queued(record: pending.take()!, enqueued: now))
+                state.queue.append(WriterState.Queued(row: pending.take()!, enqueued: now))
                 return .queued
             }
             if state.overflow.count < capacity {

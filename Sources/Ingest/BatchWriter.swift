@@ -34,12 +34,17 @@ final class BatchWriter: @unchecked Sendable {
         try partitions.ensure(Set(MonthPartition.window(from: Date(), count: Partitions.monthsAhead)), session: session)
     }
 
+    /// Writes valid records (tests; the writer hands over rows already encoded).
+    func write(_ records: [ActivityRecord], durable: Bool, direct: Bool = false, session: PostgresSession) throws(StorageError) -> BatchOutcome {
+        try write(records.map { EncodedActivity(validated: $0) }, durable: durable, direct: direct, session: session)
+    }
+
     /// Writes `records`; `durable` forces `synchronous_commit = on` for this batch (spool replay:
     /// a segment is deleted only after its rows are on disk).
     ///
     /// - Throws: `StorageError` for anything but refused data (connection lost, schema missing);
     ///   the caller keeps the records and retries later.
-    func write(_ records: [ActivityRecord], durable: Bool, direct: Bool = false, session: PostgresSession) throws(StorageError) -> BatchOutcome {
+    func write(_ records: [EncodedActivity], durable: Bool, direct: Bool = false, session: PostgresSession) throws(StorageError) -> BatchOutcome {
         guard !records.isEmpty else { return BatchOutcome() }
         try partitions.ensure(Set(records.map { MonthPartition(containing: $0.occurredAt) }), session: session)
         var outcome = BatchOutcome()
@@ -47,7 +52,7 @@ final class BatchWriter: @unchecked Sendable {
         return outcome
     }
 
-    private func writeSplitting(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession, outcome: inout BatchOutcome) throws(StorageError) {
+    private func writeSplitting(_ records: ArraySlice<EncodedActivity>, durable: Bool, direct: Bool, session: PostgresSession, outcome: inout BatchOutcome) throws(StorageError) {
         do {
             outcome.written += try writeOnce(records, durable: durable, direct: direct, session: session)
         } catch where direct && error.sqlState == Self.uniqueViolation {
@@ -60,8 +65,8 @@ final class BatchWriter: @unchecked Sendable {
             outcome.written += try writeOnce(records, durable: durable, direct: false, session: session)
         } catch where error.isDataError {
             guard records.count > 1 else {
-                guard let record = records.first else { return }
-                if try deadLetter(record, error: error, session: session) {
+                guard let row = records.first else { return }
+                if let record = row.record, try deadLetter(record, error: error, session: session) {
                     outcome.deadLettered.append((record, error))
                 } else {
                     outcome.lost += 1
@@ -77,14 +82,13 @@ final class BatchWriter: @unchecked Sendable {
     static let uniqueViolation = "23505"
 
     /// Writes `records` in one transaction; returns how many rows were added.
-    private func writeOnce(_ records: ArraySlice<ActivityRecord>, durable: Bool, direct: Bool, session: PostgresSession) throws(StorageError) -> Int {
+    private func writeOnce(_ records: ArraySlice<EncodedActivity>, durable: Bool, direct: Bool, session: PostgresSession) throws(StorageError) -> Int {
         // Encoded while it is sent: the server works on the first rows meanwhile.
         let encode = { (stream: inout CopyInStream) in
             BinaryCopyFormat.writeHeader(into: &stream.buffer)
-            // By index: `for record in records` copied every record (a retain and a release per
-            // text field) only to read it.
+            // The rows are tuples already: the batch is their bytes, in order.
             for index in records.indices {
-                BinaryCopyFormat.writeTuple(records[index], into: &stream.buffer)
+                stream.buffer.writeImmutableBuffer(records[index].tuple)
                 stream.sendIfFull()
             }
             BinaryCopyFormat.writeTrailer(into: &stream.buffer)

@@ -6,9 +6,8 @@ import NIOCore
 /// bookkeeping. Nothing here waits for the disk beyond `write(2)`: fsync and reads go to the
 /// disk thread.
 extension Spool {
-    func appendOnThread(_ records: [ActivityRecord]) -> AppendResult {
+    func appendOnThread(_ records: [EncodedActivity]) -> AppendResult {
         var result = AppendResult()
-        var record = ByteBuffer()
         // Records for the open segment are gathered and written with one write(2).
         var pending = ByteBuffer()
         var pendingSizes: [Int] = []
@@ -25,8 +24,7 @@ extension Spool {
             pendingSizes.removeAll()
         }
         for activity in records {
-            record.clear()
-            BinaryCopyFormat.writeTuple(activity, into: &record)
+            let record = activity.tuple
             let payloadBytes = record.readableBytes
             guard let plan = state.append(payloadBytes: payloadBytes) else {
                 result.droppedNewest += 1

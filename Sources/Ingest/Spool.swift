@@ -129,8 +129,8 @@ final class Spool: @unchecked Sendable {
         }
     }
 
-    /// Appends records in order. Never throws: what cannot be written is counted as dropped.
-    func append(_ records: [ActivityRecord]) async -> AppendResult {
+    /// Appends rows in order. Never throws: what cannot be written is counted as dropped.
+    func append(_ records: [EncodedActivity]) async -> AppendResult {
         guard !records.isEmpty else { return AppendResult() }
         return (try? await appendThread.runToCompletion { self.appendOnThread(records) }) ?? AppendResult(droppedNewest: records.count)
     }

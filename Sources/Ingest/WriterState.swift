@@ -5,14 +5,14 @@ import NIOCore
 /// Every access is short: no I/O, no suspension while it is held.
 struct WriterState: Sendable {
     struct Queued: Sendable {
-        var record: ActivityRecord
+        var row: EncodedActivity
         var enqueued: ContinuousClock.Instant
     }
 
     /// Records on their way to PostgreSQL, oldest first. Bounded by `queue.capacity`.
     var queue = CircularBuffer<Queued>()
     /// Records that found the queue full, on their way to the spool. Bounded by `queue.capacity`.
-    var overflow: [ActivityRecord] = []
+    var overflow: [EncodedActivity] = []
     /// The batch being written from the queue, from `takeBatch` until `finishBatch`.
     var inFlight: InFlight?
     var phase = Phase.starting
@@ -36,7 +36,7 @@ struct WriterState: Sendable {
 
     /// Takes the next batch, of at most `maxSize` records: when `force`, or when `size` records
     /// wait, or the oldest waited `maxAge`. Runs under the lock the request path takes: when the
-    /// whole queue fits, it is handed over in O(1) and copied out by `records` after the lock.
+    /// whole queue fits, it is handed over in O(1) and copied out by `rows` after the lock.
     mutating func takeBatch(size: Int, maxSize: Int, maxAge: Duration, now: ContinuousClock.Instant, force: Bool) -> TakenBatch? {
         guard let oldest = queue.first else { return nil }
         guard force || queue.count >= size || now - oldest.enqueued >= maxAge else { return nil }
@@ -66,28 +66,28 @@ struct WriterState: Sendable {
     /// Takes for the spool what has waited in memory since before `cutoff`: the queue's oldest
     /// records (removed), and a copy of the batch in flight (kept: its write may still succeed;
     /// the replay then skips its rows). Bounds what `kill -9` can lose while PostgreSQL is slow.
-    mutating func takeAged(enqueuedBefore cutoff: ContinuousClock.Instant) -> [ActivityRecord] {
-        var aged: [ActivityRecord] = []
+    mutating func takeAged(enqueuedBefore cutoff: ContinuousClock.Instant) -> [EncodedActivity] {
+        var aged: [EncodedActivity] = []
         if var flight = inFlight, !flight.spooled, flight.oldest < cutoff {
-            aged = flight.batch.records
+            aged = flight.batch.rows
             flight.spooled = true
             inFlight = flight
         }
         while let oldest = queue.first, oldest.enqueued < cutoff {
-            aged.append(queue.removeFirst().record)
+            aged.append(queue.removeFirst().row)
         }
         return aged
     }
 
     /// Empties the overflow, and the queue too when `includingQueue`, for the spool.
-    mutating func takeForSpool(includingQueue: Bool) -> [ActivityRecord] {
-        var records = overflow
+    mutating func takeForSpool(includingQueue: Bool) -> [EncodedActivity] {
+        var rows = overflow
         overflow.removeAll(keepingCapacity: true)
         if includingQueue {
-            records.append(contentsOf: queue.map(\.record))
+            rows.append(contentsOf: queue.map(\.row))
             queue.removeAll(keepingCapacity: true)
         }
-        return records
+        return rows
     }
 }
 
@@ -100,10 +100,10 @@ extension WriterState {
         var deadLettered = 0
     }
 
-    /// A batch taken from the queue; `records` copies it out (call it outside the lock).
+    /// A batch taken from the queue; `rows` copies it out (call it outside the lock).
     struct TakenBatch: Sendable {
         let queued: CircularBuffer<Queued>
-        var records: [ActivityRecord] { queued.map(\.record) }
+        var rows: [EncodedActivity] { queued.map(\.row) }
     }
 
     /// A batch on its way to PostgreSQL.

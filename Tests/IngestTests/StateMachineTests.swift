@@ -163,8 +163,8 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(early.isEmpty)
         // Past it: a copy of the batch in flight, then the old queued records; the young ones stay.
         let aged = state.takeAged(enqueuedBefore: start + .seconds(1))
-        #expect(aged.map(\.requestID) == (0..<10).map { "req-\($0)" })
-        #expect(state.queue.map(\.record.requestID) == ["req-10", "req-11"])
+        #expect(aged.requestIDs == (0..<10).map { "req-\($0)" })
+        #expect(state.queue.map(\.row).requestIDs == ["req-10", "req-11"])
         // The batch in flight is copied once, and its failure must not spool it again.
         let again = state.takeAged(enqueuedBefore: start + .seconds(1))
         #expect(again.isEmpty)

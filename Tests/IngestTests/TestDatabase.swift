@@ -173,3 +173,26 @@ extension PostgresConnection {
         return value.flatMap { Int($0) } ?? -1
     }
 }
+
+extension Spool {
+    /// Appends valid records, encoded as the writer hands them over.
+    func append(_ records: [ActivityRecord]) async -> AppendResult {
+        await append(records.map { EncodedActivity(validated: $0) })
+    }
+}
+
+extension WriterState.Queued {
+    init(record: ActivityRecord, enqueued: ContinuousClock.Instant) {
+        self.init(row: EncodedActivity(validated: record), enqueued: enqueued)
+    }
+}
+
+extension WriterState.TakenBatch {
+    /// The batch's records, read back from their tuples.
+    var records: [ActivityRecord] { rows.compactMap(\.record) }
+}
+
+extension Array where Element == EncodedActivity {
+    /// The rows' request ids, read back from their tuples.
+    var requestIDs: [String?] { map { $0.record?.requestID } }
+}

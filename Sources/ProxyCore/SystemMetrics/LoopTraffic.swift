@@ -4,7 +4,7 @@
 /// takes no lock and no atomic operation.
 ///
 /// Threading: not `Sendable`; `TrafficCounters` keeps each one in a `NIOLoopBoundBox` of its loop.
-final class LoopTraffic {
+package final class LoopTraffic {
     var requestsByClass = [0, 0, 0, 0, 0]
     var upstreamErrors = 0
     var upstreamTimeouts = 0

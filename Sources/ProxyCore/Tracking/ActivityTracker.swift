@@ -12,13 +12,21 @@ import NIOCore
 /// `replaceRules` swaps the whole value, so a request sees either the old rules or the new ones,
 /// never a mix.
 /// `recorder` must not block: it is called on event loops (the ingest writer only enqueues).
-final class ActivityTracker: Sendable {
+package final class ActivityTracker: Sendable {
     private let policy: NIOLockedValueBox<TrackingPolicy>
     private let recorder: @Sendable (ActivityEnvelope) -> Void
     /// Whether any identity source reads response headers (so they must be kept).
     let readsResponseHeaders: Bool
     /// The request header that carries a request id, lowercased.
     let requestIDHeader = "x-request-id"
+
+    /// A tracker whose activities go to `writer` (the sidecar's, and `tracking-bench`'s).
+    package convenience init(policy: TrackingPolicy, writer: ActivityWriter, logger: Logger) {
+        self.init(policy: policy) { envelope in
+            logger.debug("activity", metadata: envelope.logMetadata)
+            writer.record(envelope.record)
+        }
+    }
 
     init(policy: TrackingPolicy, recorder: @escaping @Sendable (ActivityEnvelope) -> Void) {
         self.policy = NIOLockedValueBox(policy)
@@ -41,7 +49,7 @@ final class ActivityTracker: Sendable {
 
     /// The activity-to-be of a request, or nil when no rule matches it. A request a rule matched
     /// but an exception excluded is counted in `traffic` under the exception's id.
-    func begin(
+    package func begin(
         method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String,
         random: inout some RandomNumberGenerator, traffic: LoopTraffic? = nil
     ) -> PendingActivity? {
@@ -66,7 +74,7 @@ final class ActivityTracker: Sendable {
 
     /// Builds the activity of a finished exchange and hands it on, unless the rule does not
     /// record this status.
-    func finish(_ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator) {
+    package func finish(_ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator) {
         guard
             let activity = pending.policy.activity(
                 for: pending.match, peer: pending.peer, requestHeaders: pending.requestHeaders,

@@ -4,16 +4,16 @@
 /// Request ids and row ids need uniqueness, not secrecy. `SystemRandomNumberGenerator` makes a
 /// `getrandom` system call per number on Linux, three per tracked request; this makes one per
 /// connection. Not `Sendable` on purpose: it lives in one connection's handler, on its event loop.
-struct ConnectionRandom: RandomNumberGenerator {
+package struct ConnectionRandom: RandomNumberGenerator {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
-    init() {
+    package init() {
         var system = SystemRandomNumberGenerator()
         state = (system.next(), system.next(), system.next(), system.next())
         if state == (0, 0, 0, 0) { state.0 = 0x9E37_79B9_7F4A_7C15 }  // the one state xoshiro cannot leave
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17
         state.2 ^= state.0

@@ -8,7 +8,7 @@ import NIOCore
 /// A class: the handler keeps it in an optional and hands it on, and copying a struct of this
 /// size (a policy, a match, headers, strings) cost a profile's 2.5% in outlined copies and
 /// destroys. Used on its connection's event loop only.
-final class PendingActivity {
+package final class PendingActivity {
     /// The rules in force when the request arrived (a reload mid-request does not change its fate).
     let policy: TrackingPolicy
     let match: RuleMatch
