@@ -79,6 +79,8 @@ let package = Package(
         .target(name: "JSONWriting", swiftSettings: swiftSettings),
         // libpq, the PostgreSQL client library, from Debian's libpq-dev.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // zlib's crc32 for the spool's record checksums (Debian's zlib1g-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The PostgreSQL layer shared by the writer and the analytics side: the libpq session on its
         // own thread, the connection, COPY, the schema's migrations and partitions, the one error type.
         .target(
@@ -91,6 +93,7 @@ let package = Package(
             name: "Ingest",
             dependencies: [
                 "ConfigValues",
+                "CZlib",
                 "PostgreSQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

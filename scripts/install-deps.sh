@@ -9,6 +9,7 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 
 want pkg-config
 want libpq-dev
+want zlib1g-dev
 want postgresql
 want curl
 case "$purpose" in

@@ -38,7 +38,7 @@ install_postgres() {
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "pg.sh: installing postgresql with apt-get" >&2
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql libpq-dev pkg-config >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql libpq-dev zlib1g-dev pkg-config >/dev/null
 }
 
 # Runs a command as the cluster's owner: `postgres` when we are root, ourselves otherwise.
