@@ -11,8 +11,8 @@
 # Prints req/s, p50, p99 and CPU µs per request (the instance's process, and PostgreSQL's backends,
 # from /proc) per instance and the ratios on/off and db-down/on.
 #
-# Then the same at equal load: every instance gets the same request rate, EQUAL_LOAD (default 0.7)
-# times what "off" reached at full load, paced by wrk (each connection waits between requests), so
+# Then the same at equal load: every instance gets the same request rate, EQUAL_LOAD (default 0.5)
+# times what "off" reached at full load, paced by wrk (one schedule for all connections), so
 # that a busier instance cannot hide its cost in fewer requests (at full load the cores are shared
 # with wrk and nginx, and a slower instance answers fewer requests with less contention). Prints CPU
 # µs per request and the difference to "off" (issue 14's target: at most +5 µs).
@@ -42,9 +42,11 @@ trap cleanup EXIT
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 BIN=${TRACKINGPROXY_BIN:-.build-release/release/trackingproxy}
 LOAD=.build-release/release/ingest-load
+TRACKING_BENCH=.build-release/release/tracking-bench
 if [ -z "${TRACKINGPROXY_BIN:-}" ]; then
   scripts/release-build.sh trackingproxy 2>&1 | grep -E "error|Build" || true
   scripts/release-build.sh ingest-load 2>&1 | grep -E "error|Build" || true
+  scripts/release-build.sh tracking-bench 2>&1 | grep -E "error|Build" || true
 elif [ ! -x "$LOAD" ]; then
   echo "TRACKINGPROXY_BIN is set, so nothing is built: build ingest-load first (scripts/release-build.sh ingest-load)" >&2
   exit 1
@@ -135,7 +137,10 @@ awk '
   }' "$WORK/results"
 
 
-EQUAL_LOAD=${EQUAL_LOAD:-0.7}
+# 0.5, not issue 14's "e.g. 70 %": on this machine kind "on" tops out at 0.69-0.72x of "off"
+# (PostgreSQL shares the two cores), so at 0.7 it could not take the rate offered (measured
+# 2026-12-03: 13.5k of 16.2k req/s) and the comparison was no longer at equal load.
+EQUAL_LOAD=${EQUAL_LOAD:-0.5}
 if [ "$EQUAL_LOAD" != 0 ]; then
   off_rps=$(awk '$1=="off" {print $2}' "$WORK/results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   rate=$(awk -v r="$off_rps" -v f="$EQUAL_LOAD" 'BEGIN { printf "%.0f", r * f }')
@@ -198,3 +203,11 @@ down_answered=$(answered 18124); spooled=$(status_field 18124 spool_records); dr
 echo "== no lost rows"
 echo "  on:      answered $on_answered tracked requests; activity rows in PostgreSQL: $rows (duplicates: $dup)"
 echo "  db-down: answered $down_answered tracked requests; records in the spool: $spooled, dropped: $dropped"
+
+# The tracking work itself, without sockets, neighbours or amplification (Benchmarks/TrackingBench):
+# what the CPU per tracked request above would be over untracked if nothing else changed.
+if [ -x "$TRACKING_BENCH" ] && [ -z "${TRACKINGPROXY_BIN:-}" ]; then
+  echo "== tracking work per request, no sockets (tracking-bench): PostgreSQL down (spool), then up"
+  "$TRACKING_BENCH" | sed 's/^/  /'
+  "$TRACKING_BENCH" "postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy" | sed 's/^/  /'
+fi

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Tracking cost at equal load, several builds side by side: every instance gets the same tracked
+# POST (bench/tracking.sh's) at the same rate, paced by one schedule, in interleaved rounds; prints
+# each instance's CPU per request and its difference to the first instance (the reference, e.g. an
+# untracked one).
+#
+# Usage: bench/tracking-ab.sh RATE SECONDS ROUNDS NAME:BINARY:RULES:DB...
+#   RULES  a rules file, or "none" (a rules file that matches nothing: untracked)
+#   DB     "up" (the scripts/pg.sh cluster) or "down" (unreachable: records go to the spool)
+# Example (an A/B of two builds against an untracked reference, 10,000 req/s, 5 rounds of 6 s):
+#   bench/tracking-ab.sh 10000 6 5 off:/tmp/new:none:down base:/tmp/base:rules/reports-app.yaml:down \
+#     new:/tmp/new:rules/reports-app.yaml:down
+# Also prints each instance's CPU per request by thread name (event loops, the writer's threads).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
+[ $# -ge 4 ] || { sed -n '2,13p' "$0" >&2; exit 64; }
+RATE=$1; SECS=$2; ROUNDS=$3; shift 3
+command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
+scripts/pg.sh start >/dev/null
+# shellcheck disable=SC1091
+source .pgdata/env
+WORK=$(mktemp -d /tmp/tp-tracking-ab.XXXXXX); chmod 755 "$WORK"
+UP=18311
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
+  sleep 0.5; rm -rf "$WORK"
+}
+trap cleanup EXIT
+cat > "$WORK/up.conf" <<NGX
+worker_processes 1; pid $WORK/up.pid; error_log $WORK/up.error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $WORK/body; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP; location / { return 200 '{"status":"generated"}'; } } }
+NGX
+nginx -c "$WORK/up.conf" -p "$WORK"
+printf 'version: 1\nrules: []\n' > "$WORK/no-rules.yaml"
+declare -A PID PORT
+port=18320; names=()
+for spec in "$@"; do
+  IFS=: read -r name binary rules db <<<"$spec"
+  [ "$rules" = none ] && rules=$WORK/no-rules.yaml
+  case "$db" in
+    down) url="postgresql://postgres@127.0.0.1:1/trackingproxy?connect_timeout=1" ;;
+    up) url="postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy" ;;
+    *) echo "DB is up or down, not '$db'" >&2; exit 64 ;;
+  esac
+  "$binary" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$UP" --admin-listen "127.0.0.1:$((port + 50))" \
+    --rules "$rules" --database-url "$url" --spool-dir "$WORK/spool-$name" --log-level error 2> "$WORK/$name.log" &
+  pids+=($!); PID[$name]=$!; PORT[$name]=$port; names+=("$name"); port=$((port + 1))
+done
+for name in "${names[@]}"; do
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$((PORT[$name] + 50))/healthz" 2>/dev/null && break; sleep 0.1; done
+done
+# One schedule for all connections (see bench/tracking.sh's equal-load phase).
+cat > "$WORK/paced.lua" <<LUA
+wrk.method = "POST"; wrk.body = '{"format":"pdf"}'; wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Forwarded-User"] = "bench-user"
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_timespec; int clock_gettime(int, bench_timespec *); ]]
+local now_spec = ffi.new("bench_timespec")
+local function now_ms() ffi.C.clock_gettime(1, now_spec); return tonumber(now_spec.tv_sec) * 1000 + tonumber(now_spec.tv_nsec) / 1e6 end
+local interval_ms = 1000 / $RATE
+local next_slot = nil
+function delay()
+  local now = now_ms()
+  if next_slot == nil or next_slot < now - 50 then next_slot = now end
+  local wait = next_slot - now
+  next_slot = next_slot + interval_ms
+  if wait < 0 then return 0 end
+  return math.floor(wait)
+end
+LUA
+# thread_ticks PID -> "thread-name ticks" per distinct thread name (names with spaces joined by _).
+thread_ticks() {
+  for task in /proc/"$1"/task/*; do
+    read -r -a f < <(sed 's/^.*) //' "$task/stat")
+    echo "$(tr ' ' '_' < "$task/comm") $((f[11] + f[12]))"
+  done | awk '{s[$1]+=$2} END {for (k in s) print k, s[k]}' | sort
+}
+echo "== $RATE req/s offered to each instance, $ROUNDS interleaved rounds of ${SECS}s"
+: > "$WORK/results"; : > "$WORK/threads"
+for round in $(seq 1 "$ROUNDS"); do
+  for name in "${names[@]}"; do
+    before=$(cpu_ticks "${PID[$name]}"); threads_before=$(thread_ticks "${PID[$name]}")
+    out=$(wrk -t1 -c32 -d"${SECS}s" -s "$WORK/paced.lua" "http://127.0.0.1:${PORT[$name]}/api/v1/reports/7/generate/")
+    after=$(cpu_ticks "${PID[$name]}"); threads_after=$(thread_ticks "${PID[$name]}")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu=$(awk -v t=$((after - before)) -v k="$TICK" -v r="$reqs" 'BEGIN { printf "%.1f", t * 1000000 / k / r }')
+    echo "$name $reqs $cpu" >> "$WORK/results"
+    join <(echo "$threads_before") <(echo "$threads_after") | awk -v n="$name" -v r="$reqs" -v k="$TICK" \
+      '{ print n, $1, ($3 - $2) * 1000000 / k / r }' >> "$WORK/threads"
+    printf "  round %d %-12s %7.0f req/s   CPU %5.1f us/req\n" "$round" "$name" "$(awk -v r="$reqs" -v s="$SECS" 'BEGIN { print r / s }')" "$cpu"
+  done
+done
+awk '
+  { c[$1] = c[$1] " " $3; r[$1] = r[$1] " " $2; if (!($1 in seen)) { seen[$1] = ++n; order[n] = $1 } }
+  function median(s,   a, m, i, j, t) { m = split(s, a, " "); for (i=1;i<=m;i++) for (j=i+1;j<=m;j++) if (a[j]+0 < a[i]+0) { t=a[i]; a[i]=a[j]; a[j]=t }; return a[int((m+1)/2)] }
+  END { ref = median(c[order[1]])
+    for (i = 1; i <= n; i++) { k = order[i]; m = median(c[k])
+      printf "  median %-12s %7.0f requests   CPU %5.1f us/req   %+5.1f us over %s\n", k, median(r[k]), m, m - ref, order[1] } }' "$WORK/results"
+echo "  by thread, medians, us per request:"
+awk '{ v[$1 " " $2] = v[$1 " " $2] " " $3 }
+  function median(s,   a, m, i, j, t) { m = split(s, a, " "); for (i=1;i<=m;i++) for (j=i+1;j<=m;j++) if (a[j]+0 < a[i]+0) { t=a[i]; a[i]=a[j]; a[j]=t }; return a[int((m+1)/2)] }
+  END { for (k in v) { x = median(v[k]); if (x >= 0.05) printf "    %-40s %5.1f\n", k, x } }' "$WORK/threads" | sort
