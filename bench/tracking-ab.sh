@@ -55,25 +55,7 @@ done
 for name in "${names[@]}"; do
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$((PORT[$name] + 50))/healthz" 2>/dev/null && break; sleep 0.1; done
 done
-# One schedule for all connections (see bench/tracking.sh's equal-load phase).
-cat > "$WORK/paced.lua" <<LUA
-wrk.method = "POST"; wrk.body = '{"format":"pdf"}'; wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Forwarded-User"] = "bench-user"
-local ffi = require("ffi")
-ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_timespec; int clock_gettime(int, bench_timespec *); ]]
-local now_spec = ffi.new("bench_timespec")
-local function now_ms() ffi.C.clock_gettime(1, now_spec); return tonumber(now_spec.tv_sec) * 1000 + tonumber(now_spec.tv_nsec) / 1e6 end
-local interval_ms = 1000 / $RATE
-local next_slot = nil
-function delay()
-  local now = now_ms()
-  if next_slot == nil or next_slot < now - 50 then next_slot = now end
-  local wait = next_slot - now
-  next_slot = next_slot + interval_ms
-  if wait < 0 then return 0 end
-  return math.floor(wait)
-end
-LUA
+{ tracked_post_lua; paced_lua "$RATE"; } > "$WORK/paced.lua"
 # thread_ticks PID -> "thread-name ticks" per distinct thread name (names with spaces joined by _).
 thread_ticks() {
   for task in /proc/"$1"/task/*; do

@@ -80,10 +80,7 @@ start db-down 18114 18124 rules/reports-app.yaml "postgresql://postgres@127.0.0.
 for port in 18122 18123 18124; do
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
 done
-cat > "$WORK/post.lua" <<'LUA'
-wrk.method = "POST"; wrk.body = '{"format":"pdf"}'; wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Forwarded-User"] = "bench-user"
-LUA
+tracked_post_lua > "$WORK/post.lua"
 pg_pids() { pgrep -f "postgres: .*postgres trackingproxy" | tr '\n' ' '; pgrep -f "postgres: (walwriter|checkpointer|background writer)" | tr '\n' ' '; }
 : > "$WORK/results"
 echo "== tracked POST through trackingproxy: tracking off / on / on with PostgreSQL down / off while PostgreSQL stores on's rows/s; wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
@@ -144,29 +141,9 @@ EQUAL_LOAD=${EQUAL_LOAD:-0.5}
 if [ "$EQUAL_LOAD" != 0 ]; then
   off_rps=$(awk '$1=="off" {print $2}' "$WORK/results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   rate=$(awk -v r="$off_rps" -v f="$EQUAL_LOAD" 'BEGIN { printf "%.0f", r * f }')
-  # wrk calls delay() before each request of a connection. A fixed delay per connection is a
-  # closed loop: an instance with more latency then gets fewer requests (measured: off 14.3k,
-  # on 12.6k, db-down 11.5k req/s when 18.3k were offered), and fewer requests per wake-up cost
-  # more CPU each, which is the amplification this phase must exclude. So every request takes the
-  # next slot of one schedule, `rate` slots per second (LuaJIT's ffi reads CLOCK_MONOTONIC): the
-  # rate holds while the latency stays under CONNECTIONS slots; an instance that falls behind
-  # gets no catch-up burst (the schedule restarts from now after a 50 ms lag).
-  cat "$WORK/post.lua" - > "$WORK/paced.lua" <<LUA
-local ffi = require("ffi")
-ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_timespec; int clock_gettime(int, bench_timespec *); ]]
-local now_spec = ffi.new("bench_timespec")
-local function now_ms() ffi.C.clock_gettime(1, now_spec); return tonumber(now_spec.tv_sec) * 1000 + tonumber(now_spec.tv_nsec) / 1e6 end
-local interval_ms = 1000 / $rate
-local next_slot = nil
-function delay()
-  local now = now_ms()
-  if next_slot == nil or next_slot < now - 50 then next_slot = now end
-  local wait = next_slot - now
-  next_slot = next_slot + interval_ms
-  if wait < 0 then return 0 end
-  return math.floor(wait)
-end
-LUA
+  # One schedule for all connections (bench/common.sh, paced_lua): measured with a fixed delay per
+  # connection instead, off got 14.3k, on 12.6k, db-down 11.5k req/s when 18.3k were offered.
+  { tracked_post_lua; paced_lua "$rate"; } > "$WORK/paced.lua"
   echo "== equal load: $rate req/s offered to each instance ($EQUAL_LOAD x off's median), $ROUNDS rounds"
   : > "$WORK/equal"
   for round in $(seq 1 "$ROUNDS"); do
