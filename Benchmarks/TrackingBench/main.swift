@@ -1,26 +1,30 @@
 // tracking-bench: what tracking costs the proxy's CPU per request, without sockets, amplification
-// or neighbours: the event loop's tracking work (rule match, activity, row, hand-off) timed on one
-// thread, and the writer's threads (queue, spool or COPY) from the process's CPU time.
+// or neighbours: the event loop's tracking work (rule match, activity, row, hand-off) timed on an
+// event loop's thread, and the writer's threads (queue, spool or COPY) from the process's CPU
+// time less their idle cost.
 //
-//   tracking-bench [DATABASE_URL] [REQUESTS]
+//   tracking-bench [DATABASE_URL] [REQUESTS] [per-row]
 //
 // The request is `bench/tracking.sh`'s: POST /api/v1/reports/7/generate/ with the headers wrk
 // sends, through `rules/reports-app.yaml`. Without DATABASE_URL the writer finds PostgreSQL
-// unreachable and spools (the db-down case). Requests go in steps of 500 every 10 ms (50,000/s),
-// so the writer keeps up and nothing is dropped. Prints ns per request for: the match of an
-// untracked request (no rule: the "off" instance's work), the tracked request's event-loop work,
-// and the writer's threads.
+// unreachable and spools (the db-down case). Requests go in steps of 500 every 10 ms (~50,000/s),
+// two per loop task (a turn), so the writer keeps up and nothing is dropped. Prints ns per request
+// on the loop for an untracked request (no rule matches: the "off" instance's work, with the same
+// tasks) and a tracked one, and the writer's threads per tracked request.
 import ActivityRules
 import ConfigValues
 import Foundation
 import Ingest
 import Logging
+import NIOPosix
 import ProxyCore
 import ServiceLifecycle
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let databaseURL = arguments.first ?? "postgresql://postgres@127.0.0.1:1/trackingproxy?connect_timeout=1"
 let requests = arguments.dropFirst().first.flatMap { Int($0) } ?? 200_000
+/// `per-row`: every row handed to the writer on its own (the path before per-loop hand-offs), for an A/B.
+let perRow = arguments.dropFirst(2).first == "per-row"
 var logger = Logger(label: "tracking-bench")
 logger.logLevel = .error
 
@@ -40,8 +44,12 @@ var ingest = IngestConfiguration()
 ingest.database.url = Secret(databaseURL)
 ingest.spool.dir = FileManager.default.temporaryDirectory.appendingPathComponent("tracking-bench-spool-\(getpid())").path
 let writer = ActivityWriter(configuration: ingest, logger: logger)
-let tracker = ActivityTracker(policy: policy, writer: writer, logger: logger)
-let offTracker = ActivityTracker(policy: untracked, writer: writer, logger: logger)
+// One event loop runs the requests, as a proxy loop does: the rows of a turn go to the writer in
+// one step at its end (`LoopActivityRows`).
+let loopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let loop = loopGroup.next()
+let tracker = ActivityTracker(policy: policy, writer: writer, group: loopGroup, logger: logger)
+let offTracker = ActivityTracker(policy: untracked, writer: writer, group: loopGroup, logger: logger)
 
 /// The fields the app receives from wrk's POST (HeaderRewriter.receivedFields: the client's, as sent).
 let headers: [(name: String, value: String)] = [
@@ -49,40 +57,54 @@ let headers: [(name: String, value: String)] = [
 ]
 let target = "/api/v1/reports/7/generate/"
 let exchange = CompletedExchange(status: 200, requestBytes: 16, responseBytes: 22, completed: true)
+/// Requests finished per loop turn: a busy proxy loop finishes a few per `epoll_wait`.
+let perTurn = 2
+let step = 500
+
+/// The loop thread's CPU clock, readable from any thread.
+let loopClock = try await loop.submit { () -> clockid_t in
+    var clock = clockid_t()
+    pthread_getcpuclockid(pthread_self(), &clock)
+    return clock
+}.get()
+
+/// Runs `requests` requests through `tracker` on the loop, `perTurn` per task, 500 per step with a
+/// pause of `pause` between steps; returns the loop thread's CPU nanoseconds.
+func run(_ tracker: ActivityTracker, pause: Duration) async throws -> Double {
+    var total = 0.0
+    for _ in 0..<(requests / step) {
+        let started = cpu(loopClock)
+        for _ in 0..<(step / perTurn) {
+            loop.execute {
+                var random = ConnectionRandom()
+                let rows = perRow ? nil : tracker.rows(for: loop)
+                for _ in 0..<perTurn {
+                    if let pending = tracker.begin(method: "POST", target: target, headers: headers, peer: "127.0.0.1", random: &random) {
+                        tracker.finish(pending, exchange, random: &random, rows: rows)
+                    }
+                }
+            }
+        }
+        // Twice: the hand-offs the last turns scheduled run before the second.
+        try await loop.submit {}.get()
+        try await loop.submit {}.get()
+        total += cpu(loopClock) - started
+        try await Task.sleep(for: pause)
+    }
+    return total
+}
 
 let group = ServiceGroup(services: [writer], logger: logger)
 try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     try await Task.sleep(for: .milliseconds(300))
-    var random = ConnectionRandom()
-    let step = 500
 
-    // Untracked: the match finds no rule.
-    var loopNanoseconds = 0.0
-    var sink = 0
-    for _ in 0..<(requests / step) {
-        let started = cpu(CLOCK_THREAD_CPUTIME_ID)
-        for _ in 0..<step {
-            if offTracker.begin(method: "POST", target: target, headers: headers, peer: "127.0.0.1", random: &random) != nil { sink += 1 }
-        }
-        loopNanoseconds += cpu(CLOCK_THREAD_CPUTIME_ID) - started
-    }
-    let offPerRequest = loopNanoseconds / Double(requests)
-
-    // Tracked: begin, finish, the writer's record.
-    loopNanoseconds = 0
+    // Untracked: the match finds no rule; the same turns and pauses.
+    let offLoop = try await run(offTracker, pause: .milliseconds(10))
+    // Tracked: begin, finish, the turn's hand-off.
     let processBefore = cpu(CLOCK_PROCESS_CPUTIME_ID)
     let wallBefore = ContinuousClock.now
-    for _ in 0..<(requests / step) {
-        let started = cpu(CLOCK_THREAD_CPUTIME_ID)
-        for _ in 0..<step {
-            if let pending = tracker.begin(method: "POST", target: target, headers: headers, peer: "127.0.0.1", random: &random) {
-                tracker.finish(pending, exchange, random: &random)
-            }
-        }
-        loopNanoseconds += cpu(CLOCK_THREAD_CPUTIME_ID) - started
-        try await Task.sleep(for: .milliseconds(10))
-    }
+    let onLoop = try await run(tracker, pause: .milliseconds(10))
     // Until the writer has taken everything (spooled or written).
     while true {
         let status = writer.status()
@@ -97,15 +119,17 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     try await Task.sleep(for: wall)
     let idleNanoseconds = cpu(CLOCK_PROCESS_CPUTIME_ID) - idleBefore
 
-    let onPerRequest = loopNanoseconds / Double(requests)
-    let writerPerRequest = (processNanoseconds - loopNanoseconds - idleNanoseconds) / Double(requests)
+    let offPerRequest = offLoop / Double(requests)
+    let onPerRequest = onLoop / Double(requests)
+    let writerPerRequest = (processNanoseconds - onLoop - idleNanoseconds) / Double(requests)
     func line(_ label: String, _ value: Double) { print("\(label.padding(toLength: 58, withPad: " ", startingAt: 0)) \(String(format: "%7.0f", value)) ns") }
-    print("tracking-bench: \(requests) requests, \(status.rowsWritten) rows written, \(status.spoolRecords) spooled, \(status.dropped) dropped (sink \(sink))")
-    line("untracked request: rule match (event loop)", offPerRequest)
-    line("tracked request: begin + finish + record (event loop)", onPerRequest)
-    line("tracked request: writer threads (process - loop - idle)", writerPerRequest)
+    print("tracking-bench: \(requests) requests, \(perTurn) per loop turn\(perRow ? ", rows handed over one by one" : ""), \(status.rowsWritten) rows written, \(status.spoolRecords) spooled, \(status.dropped) dropped")
+    line("untracked request on the loop (no rule matches)", offPerRequest)
+    line("tracked request on the loop (begin, finish, hand-off)", onPerRequest)
+    line("tracked request: the writer's threads", writerPerRequest)
     line("tracking cost per request (tracked - untracked)", onPerRequest + writerPerRequest - offPerRequest)
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
 }
+try await loopGroup.shutdownGracefully()
 try? FileManager.default.removeItem(atPath: ingest.spool.dir)

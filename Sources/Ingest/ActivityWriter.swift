@@ -49,35 +49,67 @@ public final class ActivityWriter: Service, Sendable {
     /// or, when the queue is full, to the spool's hand-off list; past that it is dropped and counted.
     @discardableResult
     public func record(_ record: consuming ActivityRecord) -> Acceptance {
-        let validated: ActivityRecord
-        do {
-            validated = try record.validated()
-        } catch {
-            noteDropped(.invalid, count: 1, detail: error.message)
-            return .dropped(.invalid)
-        }
-        return enqueue(EncodedActivity(validated: validated))
+        var batch = ActivityRowBatch()
+        guard encode(record, into: &batch) else { return .dropped(.invalid) }
+        return enqueue(batch.take()).last ?? .dropped(.invalid)
     }
 
-    /// Queues a row that is already encoded (tests use it directly).
-    func enqueue(_ row: consuming EncodedActivity) -> Acceptance {
+    /// Validates a record and adds its tuple to `batch`, to be handed over with `record(_:)` (a
+    /// thread that records many rows in one turn hands them over together). Returns false when
+    /// the record is invalid: it is then dropped and counted (reason `invalid`).
+    @discardableResult
+    public func encode(_ record: consuming ActivityRecord, into batch: inout ActivityRowBatch) -> Bool {
+        do {
+            let validated = try record.validated()
+            batch.append(validated: validated)
+            return true
+        } catch {
+            noteDropped(.invalid, count: 1, detail: error.message)
+            return false
+        }
+    }
+
+    /// Hands over the rows of `batch` (empty afterwards): one lock for all of them. Never blocks
+    /// on I/O and never suspends.
+    public func record(_ batch: inout ActivityRowBatch) {
+        guard !batch.isEmpty else { return }
+        enqueue(batch.take())
+    }
+
+    /// Queues rows that are already encoded, in order: each to the queue, or when it is full to
+    /// the spool's hand-off list, or dropped. One lock for all of them.
+    @discardableResult
+    func enqueue(_ rows: [EncodedActivity]) -> [Acceptance] {
         let now = ContinuousClock.now
         let capacity = configuration.queue.capacity
-        var pending = Optional(row)  // taken (moved) inside the lock
-        let acceptance = shared.withLock { state -> Acceptance in
-            if state.stopped { return .dropped(.stopped) }
-            if state.queue.count < capacity {
-                state.queue.append(WriterState.Queued(row: pending.take()!, enqueued: now))
-                return .queued
+        var acceptances: [Acceptance] = []
+        acceptances.reserveCapacity(rows.count)
+        var dropped: [DropReason: Int] = [:]
+        shared.withLock { state in
+            for row in rows {
+                let acceptance: Acceptance
+                if state.stopped {
+                    acceptance = .dropped(.stopped)
+                } else if state.queue.count < capacity {
+                    state.queue.append(WriterState.Queued(row: row, enqueued: now))
+                    acceptance = .queued
+                } else if state.overflow.count < capacity {
+                    state.overflow.append(row)
+                    acceptance = .spooled
+                } else {
+                    acceptance = .dropped(.queueFull)
+                }
+                if case .dropped(let reason) = acceptance { dropped[reason, default: 0] += 1 }
+                acceptances.append(acceptance)
             }
-            if state.overflow.count < capacity {
-                state.overflow.append(pending.take()!)
-                return .spooled
-            }
-            return .dropped(.queueFull)
         }
-        if case .dropped(let reason) = acceptance { noteDropped(reason, count: 1, detail: nil) }
-        return acceptance
+        for (reason, count) in dropped { noteDropped(reason, count: count, detail: nil) }
+        return acceptances
+    }
+
+    /// Queues one row that is already encoded (tests use it directly).
+    func enqueue(_ row: EncodedActivity) -> Acceptance {
+        enqueue([row]).first ?? .dropped(.invalid)
     }
 
     /// A snapshot for the admin `/status` JSON.

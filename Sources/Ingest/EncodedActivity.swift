@@ -18,6 +18,11 @@ public struct EncodedActivity: Sendable {
     /// When the request happened: picks the month partition.
     public let occurredAt: Date
 
+    init(tuple: ByteBuffer, occurredAt: Date) {
+        self.tuple = tuple
+        self.occurredAt = occurredAt
+    }
+
     /// Encodes a record that passed `validated()`.
     init(validated record: borrowing ActivityRecord) {
         var buffer = ByteBuffer()

@@ -66,7 +66,7 @@ package struct Sidecar: Sendable {
             "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
         ])
         let writer = ActivityWriter(configuration: configuration.ingest, version: version, logger: logger)
-        let tracker = ActivityTracker(policy: policy, writer: writer, logger: logger)
+        let tracker = ActivityTracker(policy: policy, writer: writer, group: group, logger: logger)
         let traffic = TrafficCounters(group: group)
         let server = Self.makeProxyServer(
             configuration: configuration, upstreamAddress: upstreamAddress, group: group, tracker: tracker, logger: logger, traffic: traffic)

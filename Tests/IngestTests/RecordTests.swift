@@ -74,6 +74,21 @@ import Testing
         #expect(decoded.metadataJSON == record.metadataJSON && decoded.ruleID == record.ruleID)
     }
 
+    /// A batch holds its rows in one buffer; taken, they are the records' tuples in order, and
+    /// the batch is empty again.
+    @Test func aRowBatchHandsOverItsRowsInOrder() throws {
+        var batch = ActivityRowBatch()
+        let records = try (0..<4).map { try makeRecord($0).validated() }
+        for record in records { batch.append(validated: record) }
+        #expect(batch.count == 4)
+        let rows = batch.take()
+        #expect(batch.isEmpty && batch.take().isEmpty)
+        #expect(rows.map(\.tuple) == records.map { EncodedActivity(validated: $0).tuple })
+        #expect(rows.map(\.occurredAt) == records.map(\.occurredAt))
+        batch.append(validated: records[0])
+        #expect(batch.take().map(\.tuple) == [EncodedActivity(validated: records[0]).tuple])
+    }
+
     static func change(_ name: String, _ r: inout ActivityRecord) {
         switch name {
         case "NUL in text is removed": r.description = "a\u{0}b"

@@ -134,7 +134,7 @@ final class ProxyServer: Sendable {
             maximumBufferSize: headLimits.maxHeaderListSize + (2 << 20))
         let handler = ProxyServerHandler(
             shared: context, pool: pool, timeouts: timeouts, peer: peer, httpHandlers: [encoder, decoder],
-            traffic: context.traffic?.counters(for: channel.eventLoop))
+            traffic: context.traffic?.counters(for: channel.eventLoop), activityRows: context.tracker?.rows(for: channel.eventLoop))
         try channel.pipeline.syncOperations.addHandlers([timeouts, encoder, decoder, handler])
     }
 

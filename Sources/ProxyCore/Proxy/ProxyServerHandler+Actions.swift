@@ -79,6 +79,6 @@ extension ProxyServerHandler {
     /// Hands a tracked exchange's activity to the tracker.
     func record(_ activity: Machine.FinishedActivity?) {
         guard let activity else { return }
-        shared.tracker?.finish(activity.pending, activity.exchange, random: &random)
+        shared.tracker?.finish(activity.pending, activity.exchange, random: &random, rows: activityRows)
     }
 }

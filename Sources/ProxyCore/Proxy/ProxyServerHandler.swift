@@ -35,6 +35,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let httpHandlers: [any RemovableChannelHandler]
     /// This connection's event loop's traffic counters (`system_metrics`); nil counts nothing.
     let traffic: LoopTraffic?
+    /// This connection's event loop's activity rows, handed to the writer once per loop turn;
+    /// nil hands each activity over on its own (a loop outside the group, tests).
+    let activityRows: LoopActivityRows?
 
     /// Nil once the handler left the pipeline (the connection closed, or became a tunnel): the
     /// context holds this handler, so keeping it after that would keep both, the channel with
@@ -51,9 +54,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ///   becomes a tunnel.
     init(
         shared: ProxyContext, pool: UpstreamPool, timeouts: ClientTimeoutHandler, peer: HeaderRewriter.Peer, httpHandlers: [any RemovableChannelHandler],
-        traffic: LoopTraffic? = nil
+        traffic: LoopTraffic? = nil, activityRows: LoopActivityRows? = nil
     ) {
         self.traffic = traffic
+        self.activityRows = activityRows
         self.shared = shared
         self.pool = pool
         self.timeouts = timeouts

@@ -15,26 +15,44 @@ import NIOCore
 package final class ActivityTracker: Sendable {
     private let policy: NIOLockedValueBox<TrackingPolicy>
     private let recorder: @Sendable (ActivityEnvelope) -> Void
+    /// Each event loop's rows, handed to the writer once per loop turn; nil without a writer.
+    private let rowsByLoop: ActivityRowsByLoop?
     /// Whether any identity source reads response headers (so they must be kept).
     let readsResponseHeaders: Bool
     /// The request header that carries a request id, lowercased.
     let requestIDHeader = "x-request-id"
 
-    /// A tracker whose activities go to `writer` (the sidecar's, and `tracking-bench`'s).
-    package convenience init(policy: TrackingPolicy, writer: ActivityWriter, logger: Logger) {
-        self.init(policy: policy) { envelope in
+    /// A tracker whose activities go to `writer` (the sidecar's, and `tracking-bench`'s): on the
+    /// loops of `group`, through each loop's `LoopActivityRows` (`rows(for:)`); elsewhere one by one.
+    package init(policy: TrackingPolicy, writer: ActivityWriter, group: any EventLoopGroup, logger: Logger) {
+        self.policy = NIOLockedValueBox(policy)
+        self.recorder = { envelope in
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)
         }
+        self.rowsByLoop = ActivityRowsByLoop(group: group, writer: writer, logger: logger)
+        self.readsResponseHeaders = Self.readsResponseHeaders(policy)
     }
 
+    /// A tracker that hands every activity to `recorder` (tests).
     init(policy: TrackingPolicy, recorder: @escaping @Sendable (ActivityEnvelope) -> Void) {
         self.policy = NIOLockedValueBox(policy)
         self.recorder = recorder
-        self.readsResponseHeaders = policy.identity.sources.contains {
+        self.rowsByLoop = nil
+        self.readsResponseHeaders = Self.readsResponseHeaders(policy)
+    }
+
+    private static func readsResponseHeaders(_ policy: TrackingPolicy) -> Bool {
+        policy.identity.sources.contains {
             if case .responseHeader = $0 { return true }
             return false
         }
+    }
+
+    /// The rows of `eventLoop` (call on that loop), to pass to `finish`; nil when activities go to
+    /// a recorder, or for a loop outside the group.
+    package func rows(for eventLoop: any EventLoop) -> LoopActivityRows? {
+        rowsByLoop?.rows(for: eventLoop)
     }
 
     /// The policy in force now.
@@ -72,20 +90,23 @@ package final class ActivityTracker: Sendable {
             occurredAt: Date(), startedAt: .now())
     }
 
-    /// Builds the activity of a finished exchange and hands it on, unless the rule does not
-    /// record this status.
-    package func finish(_ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator) {
+    /// Builds the activity of a finished exchange and hands it on (to `rows` when given: the loop's
+    /// rows, handed to the writer at the end of the loop's turn), unless the rule does not record
+    /// this status.
+    package func finish(
+        _ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator, rows: LoopActivityRows? = nil
+    ) {
         guard
             let activity = pending.policy.activity(
                 for: pending.match, peer: pending.peer, requestHeaders: pending.requestHeaders,
                 responseHeaders: pending.responseHeaders, status: exchange.status)
         else { return }
         let duration = Double((NIODeadline.now() - pending.startedAt).nanoseconds) / 1e6
-        recorder(
-            ActivityEnvelope(
-                id: ActivityRecord.makeID(at: pending.occurredAt, using: &random),
-                activity: activity, requestID: pending.requestID, occurredAt: pending.occurredAt, durationMs: duration,
-                requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed))
+        let envelope = ActivityEnvelope(
+            id: ActivityRecord.makeID(at: pending.occurredAt, using: &random),
+            activity: activity, requestID: pending.requestID, occurredAt: pending.occurredAt, durationMs: duration,
+            requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed)
+        if let rows { rows.add(envelope) } else { recorder(envelope) }
     }
 
     /// 16 random bytes as 32 lowercase hex digits, written straight into the string's storage.

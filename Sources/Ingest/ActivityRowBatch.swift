@@ -1,0 +1,52 @@
+import Foundation
+import NIOCore
+
+/// Rows recorded on one thread (an event loop) during one turn of it, encoded into one buffer and
+/// handed to the writer together (`ActivityWriter.record(_:)` with a batch).
+///
+/// Measured reason (`tracking-bench`, BENCHMARKS.md): a buffer allocated per row and a lock taken
+/// per row cost the event loop more than encoding the row; a turn of a busy loop finishes several
+/// tracked requests, which now share one buffer and one lock.
+///
+/// Invariants: every row is a whole tuple of a record that passed `ActivityRecord.validated()`;
+/// rows are in the order they were added. Not `Sendable`: it lives on the thread that fills it.
+public struct ActivityRowBatch {
+    private var buffer = ByteBuffer()
+    /// Where each row starts in `buffer`, and its time; a row ends where the next one starts.
+    private var rows: [(start: Int, occurredAt: Date)] = []
+    /// The bytes the last batch held: the next buffer is reserved this big, so it rarely grows.
+    private var lastBytes = 0
+
+    public init() {}
+
+    /// Whether no row waits.
+    public var isEmpty: Bool { rows.isEmpty }
+
+    /// The number of rows waiting.
+    public var count: Int { rows.count }
+
+    /// Appends a validated record's tuple.
+    mutating func append(validated record: borrowing ActivityRecord) {
+        if rows.isEmpty, buffer.capacity == 0 { buffer.reserveCapacity(max(lastBytes, 512)) }
+        rows.append((buffer.writerIndex, record.occurredAt))
+        BinaryCopyFormat.writeTuple(record, into: &buffer)
+    }
+
+    /// Takes the rows (slices of one buffer: no copy) and starts an empty batch.
+    mutating func take() -> [EncodedActivity] {
+        guard !rows.isEmpty else { return [] }
+        var taken: [EncodedActivity] = []
+        taken.reserveCapacity(rows.count)
+        for index in rows.indices {
+            let end = index + 1 < rows.count ? rows[index + 1].start : buffer.writerIndex
+            let start = rows[index].start
+            // In range by construction (starts ascend, the last ends at the writer index).
+            guard let tuple = buffer.getSlice(at: start, length: end - start) else { continue }
+            taken.append(EncodedActivity(tuple: tuple, occurredAt: rows[index].occurredAt))
+        }
+        lastBytes = buffer.writerIndex
+        buffer = ByteBuffer()
+        rows.removeAll(keepingCapacity: true)
+        return taken
+    }
+}
