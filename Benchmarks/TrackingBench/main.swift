@@ -105,10 +105,11 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let processBefore = cpu(CLOCK_PROCESS_CPUTIME_ID)
     let wallBefore = ContinuousClock.now
     let onLoop = try await run(tracker, pause: .milliseconds(10))
-    // Until the writer has taken everything (spooled or written).
-    while true {
+    // Until the writer has taken everything (spooled, written or dropped), a minute at most.
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
         let status = writer.status()
-        if status.queueDepth == 0, status.spoolRecords + status.rowsWritten >= requests { break }
+        if status.queueDepth == 0, status.spoolRecords + status.rowsWritten + status.dropped >= requests { break }
         try await Task.sleep(for: .milliseconds(20))
     }
     let wall = ContinuousClock.now - wallBefore

@@ -25,28 +25,41 @@ public struct ActivityRowBatch {
     /// The number of rows waiting.
     public var count: Int { rows.count }
 
+    /// The bytes the waiting rows take.
+    public var byteCount: Int { buffer.writerIndex }
+
+    /// The most a new batch reserves: a turn with a few large rows must not make every later
+    /// batch reserve as much.
+    static let largestReservation = 64 << 10
+
     /// Appends a validated record's tuple.
     mutating func append(validated record: borrowing ActivityRecord) {
-        if rows.isEmpty, buffer.capacity == 0 { buffer.reserveCapacity(max(lastBytes, 512)) }
+        if rows.isEmpty, buffer.capacity == 0 { buffer.reserveCapacity(min(max(lastBytes, 512), Self.largestReservation)) }
         rows.append((buffer.writerIndex, record.occurredAt))
         BinaryCopyFormat.writeTuple(record, into: &buffer)
     }
 
-    /// Takes the rows (slices of one buffer: no copy) and starts an empty batch.
-    mutating func take() -> [EncodedActivity] {
-        guard !rows.isEmpty else { return [] }
+    /// Takes the rows (slices of one buffer: no copy) and starts an empty batch. `missing` counts
+    /// rows whose bytes were not where the batch noted them: none by construction (starts ascend,
+    /// the last row ends at the writer index), but the caller counts them as dropped rather than
+    /// losing them silently should that ever break.
+    mutating func take() -> (rows: [EncodedActivity], missing: Int) {
+        guard !rows.isEmpty else { return ([], 0) }
         var taken: [EncodedActivity] = []
         taken.reserveCapacity(rows.count)
+        var missing = 0
         for index in rows.indices {
             let end = index + 1 < rows.count ? rows[index + 1].start : buffer.writerIndex
             let start = rows[index].start
-            // In range by construction (starts ascend, the last ends at the writer index).
-            guard let tuple = buffer.getSlice(at: start, length: end - start) else { continue }
+            guard end >= start, let tuple = buffer.getSlice(at: start, length: end - start) else {
+                missing += 1
+                continue
+            }
             taken.append(EncodedActivity(tuple: tuple, occurredAt: rows[index].occurredAt))
         }
         lastBytes = buffer.writerIndex
         buffer = ByteBuffer()
         rows.removeAll(keepingCapacity: true)
-        return taken
+        return (taken, missing)
     }
 }

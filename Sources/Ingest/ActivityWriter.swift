@@ -51,7 +51,8 @@ public final class ActivityWriter: Service, Sendable {
     public func record(_ record: consuming ActivityRecord) -> Acceptance {
         var batch = ActivityRowBatch()
         guard encode(record, into: &batch) else { return .dropped(.invalid) }
-        return enqueue(batch.take()).last ?? .dropped(.invalid)
+        // One row in, one acceptance out; a row the batch lost was counted by `handOver`.
+        return handOver(&batch).last ?? .dropped(.invalid)
     }
 
     /// Validates a record and adds its tuple to `batch`, to be handed over with `record(_:)` (a
@@ -72,8 +73,15 @@ public final class ActivityWriter: Service, Sendable {
     /// Hands over the rows of `batch` (empty afterwards): one lock for all of them. Never blocks
     /// on I/O and never suspends.
     public func record(_ batch: inout ActivityRowBatch) {
-        guard !batch.isEmpty else { return }
-        enqueue(batch.take())
+        handOver(&batch)
+    }
+
+    @discardableResult
+    private func handOver(_ batch: inout ActivityRowBatch) -> [Acceptance] {
+        guard !batch.isEmpty else { return [] }
+        let (rows, missing) = batch.take()
+        noteDropped(.invalid, count: missing, detail: "a row's bytes were not where its batch noted them")
+        return enqueue(rows)
     }
 
     /// Queues rows that are already encoded, in order: each to the queue, or when it is full to
@@ -84,7 +92,7 @@ public final class ActivityWriter: Service, Sendable {
         let capacity = configuration.queue.capacity
         var acceptances: [Acceptance] = []
         acceptances.reserveCapacity(rows.count)
-        var dropped: [DropReason: Int] = [:]
+        var (stopped, full) = (0, 0)
         shared.withLock { state in
             for row in rows {
                 let acceptance: Acceptance
@@ -99,11 +107,14 @@ public final class ActivityWriter: Service, Sendable {
                 } else {
                     acceptance = .dropped(.queueFull)
                 }
-                if case .dropped(let reason) = acceptance { dropped[reason, default: 0] += 1 }
+                if case .dropped(let reason) = acceptance {
+                    if reason == .stopped { stopped += 1 } else { full += 1 }
+                }
                 acceptances.append(acceptance)
             }
         }
-        for (reason, count) in dropped { noteDropped(reason, count: count, detail: nil) }
+        noteDropped(.stopped, count: stopped, detail: nil)
+        noteDropped(.queueFull, count: full, detail: nil)
         return acceptances
     }
 

@@ -66,6 +66,9 @@ final class BatchWriter: @unchecked Sendable {
         } catch where error.isDataError {
             guard records.count > 1 else {
                 guard let row = records.first else { return }
+                // The dead letter is the record read back from the row's tuple (times to the
+                // microsecond, addresses in PostgreSQL's form). A tuple that does not read back
+                // cannot be one written by `EncodedActivity`; it is counted as lost, not hidden.
                 if let record = row.record, try deadLetter(record, error: error, session: session) {
                     outcome.deadLettered.append((record, error))
                 } else {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import Testing
 @testable import Ingest
@@ -81,12 +82,39 @@ import Testing
         let records = try (0..<4).map { try makeRecord($0).validated() }
         for record in records { batch.append(validated: record) }
         #expect(batch.count == 4)
-        let rows = batch.take()
-        #expect(batch.isEmpty && batch.take().isEmpty)
+        let (rows, missing) = batch.take()
+        #expect(missing == 0)
+        #expect(batch.isEmpty && batch.take().rows.isEmpty)
         #expect(rows.map(\.tuple) == records.map { EncodedActivity(validated: $0).tuple })
         #expect(rows.map(\.occurredAt) == records.map(\.occurredAt))
         batch.append(validated: records[0])
-        #expect(batch.take().map(\.tuple) == [EncodedActivity(validated: records[0]).tuple])
+        #expect(batch.take().rows.map(\.tuple) == [EncodedActivity(validated: records[0]).tuple])
+    }
+
+    /// A hand-off the queue cannot take whole: rows fill the queue, then the spool's hand-off
+    /// list, and the rest are dropped and counted; none is lost silently.
+    @Test func aHandOffCountsWhatTheQueueCannotTake() throws {
+        var configuration = IngestConfiguration()
+        configuration.queue.capacity = 2
+        let writer = ActivityWriter(configuration: configuration, logger: Logger(label: "test"))
+        var batch = ActivityRowBatch()
+        for index in 0..<5 { #expect(writer.encode(makeRecord(index), into: &batch)) }
+        writer.record(&batch)
+        #expect(batch.isEmpty)
+        let status = writer.status()
+        #expect(status.queueDepth == 4 && status.dropped == 1)
+        #expect(writer.shared.withLock { $0.queue.map(\.row) + $0.overflow }.requestIDs == (0..<4).map { "req-\($0)" })
+    }
+
+    /// Rows handed over after the writer stopped are dropped and counted (reason `stopped`).
+    @Test func aHandOffAfterTheWriterStoppedIsCounted() throws {
+        let writer = ActivityWriter(configuration: IngestConfiguration(), logger: Logger(label: "test"))
+        writer.shared.withLock { $0.stopped = true }
+        var batch = ActivityRowBatch()
+        for index in 0..<3 { writer.encode(makeRecord(index), into: &batch) }
+        writer.record(&batch)
+        #expect(writer.status().dropped == 3 && writer.status().queueDepth == 0)
+        #expect(writer.record(makeRecord(9)) == .dropped(.stopped))
     }
 
     static func change(_ name: String, _ r: inout ActivityRecord) {

@@ -6,6 +6,11 @@ import NIOCore
 /// (`ActivityRowBatch`) and handed to the writer in one step by a task the loop runs after the
 /// turn's I/O. A request's row waits at most until the end of the turn that finished it.
 ///
+/// Shutdown: a hand-off task scheduled on a loop runs even while the loop shuts down, and the
+/// proxy's shutdown runs a task on every loop (closing the upstream pools) after the connections
+/// drained, so the last turns' rows reach the writer before it flushes; a row handed over after
+/// the writer stopped is dropped and counted (reason `stopped`).
+///
 /// Measured reason (`tracking-bench`, BENCHMARKS.md): a buffer and a lock per row cost the event
 /// loop more than encoding the row.
 ///
@@ -24,11 +29,20 @@ package final class LoopActivityRows {
         self.logger = logger
     }
 
+    /// The most bytes of rows a turn gathers before handing them over at once: bounds the buffer
+    /// (a row may hold up to `ActivityRecord.maximumTextBytes`) and what one buffer keeps alive.
+    static let largestBatchBytes = 1 << 20
+
     /// Adds an activity's row (validated and encoded now; an invalid one is dropped and counted
     /// by the writer) and makes sure a hand-off follows this turn.
     func add(_ envelope: ActivityEnvelope) {
+        eventLoop.assertInEventLoop()
         logger.debug("activity", metadata: envelope.logMetadata)
         writer.encode(envelope.record, into: &batch)
+        if batch.byteCount >= Self.largestBatchBytes {
+            writer.record(&batch)
+            return
+        }
         guard !handOffScheduled, !batch.isEmpty else { return }
         handOffScheduled = true
         let rows = NIOLoopBound(self, eventLoop: eventLoop)
