@@ -45,16 +45,18 @@ import Testing
 
     @Test func aBodyThatKeepsComingIsNotTimedOut() async throws {
         // Parts 500 ms apart, for 7 s in all, under a 5 s timeout: the wait between two parts
-        // counts, not the whole body's time. The margin takes a 4.5 s stall of this test's task:
-        // `swift test` running every suite at once on 2 busy cores has shown 2 s, and a full local
-        // run on 2026-12-03 more than 3.5 s (the margin before).
+        // counts, not the whole body's time. The parts are scheduled on the client's event loop,
+        // not paced by `Task.sleep`: with every suite running at once on 2 cores, the cooperative
+        // pool was starved for more than the timeout (2026-12-03: the test failed after 21 s with
+        // its parts sent from the test's task), which is the client stalling, not the proxy.
         try await ProxyHarness.run(configure: { $0.client.bodyTimeout = .seconds(5) }) { proxy in
             let client = try await proxy.connect()
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 28\r\n\r\n")
-            for _ in 0..<14 {
-                try await Task.sleep(for: .milliseconds(500))
-                try await client.send("ab")
+            let loop = client.channel.eventLoop
+            let parts = (1...14).map { part in
+                loop.flatScheduleTask(in: .milliseconds(500 * Int64(part))) { client.channel.writeAndFlush(ByteBuffer(string: "ab")) }
             }
+            for part in parts { try await part.futureResult.get() }
             let echo = try await client.readResponse().echo()
             #expect(echo.bodyLength == 28)
         }
