@@ -12,16 +12,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/common.sh
 . bench/common.sh
 BASE=$1; NEW=$2; ROUNDS=${3:-4}; SECONDS_PER_RUN=${4:-8}; CONNECTIONS=${5:-64}
-WORK=$(mktemp -d /tmp/tp-ab.XXXXXX)
-chmod 755 "$WORK"
+bench_work tp-ab
 UP_PORT=18201; A_PORT=18202; A_ADMIN=18203; B_PORT=18204; B_ADMIN=18205
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
-  sleep 0.5; rm -rf "$WORK"
-}
-trap cleanup EXIT
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 
 cat > "$WORK/up.conf" <<NGX

@@ -50,3 +50,18 @@ function delay()
 end
 LUA
 }
+
+# bench_work PREFIX -> sets WORK to a fresh directory /tmp/PREFIX.XXXXXX (readable by nginx's
+# workers) and, at exit, kills every pid in the array `pids` and the nginx whose pid file is
+# $WORK/up.pid, then removes WORK.
+bench_work() {
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$WORK"
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
+  sleep 0.5; rm -rf "$WORK"
+}

@@ -21,15 +21,8 @@ command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps
 scripts/pg.sh start >/dev/null
 # shellcheck disable=SC1091
 source .pgdata/env
-WORK=$(mktemp -d /tmp/tp-tracking-ab.XXXXXX); chmod 755 "$WORK"
+bench_work tp-tracking-ab
 UP=18311
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
-  sleep 0.5; rm -rf "$WORK"
-}
-trap cleanup EXIT
 cat > "$WORK/up.conf" <<NGX
 worker_processes 1; pid $WORK/up.pid; error_log $WORK/up.error.log warn;
 events { worker_connections 4096; }

@@ -28,16 +28,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/common.sh
 . bench/common.sh
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNECTIONS=${3:-32}
-WORK=$(mktemp -d /tmp/tp-tracking.XXXXXX)
-chmod 755 "$WORK"
+bench_work tp-tracking
 UP=18111
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
-  sleep 0.5; rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
 BIN=${TRACKINGPROXY_BIN:-.build-release/release/trackingproxy}

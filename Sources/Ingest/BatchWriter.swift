@@ -34,11 +34,6 @@ final class BatchWriter: @unchecked Sendable {
         try partitions.ensure(Set(MonthPartition.window(from: Date(), count: Partitions.monthsAhead)), session: session)
     }
 
-    /// Writes valid records (tests; the writer hands over rows already encoded).
-    func write(_ records: [ActivityRecord], durable: Bool, direct: Bool = false, session: PostgresSession) throws(StorageError) -> BatchOutcome {
-        try write(records.map { EncodedActivity(validated: $0) }, durable: durable, direct: direct, session: session)
-    }
-
     /// Writes `records`; `durable` forces `synchronous_commit = on` for this batch (spool replay:
     /// a segment is deleted only after its rows are on disk).
     ///

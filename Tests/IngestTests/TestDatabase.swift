@@ -181,6 +181,13 @@ extension Spool {
     }
 }
 
+extension BatchWriter {
+    /// Writes valid records, encoded as the writer hands them over.
+    func write(_ records: [ActivityRecord], durable: Bool, direct: Bool = false, session: PostgresSession) throws(StorageError) -> BatchOutcome {
+        try write(records.map { EncodedActivity(validated: $0) }, durable: durable, direct: direct, session: session)
+    }
+}
+
 extension WriterState.Queued {
     init(record: ActivityRecord, enqueued: ContinuousClock.Instant) {
         self.init(row: EncodedActivity(validated: record), enqueued: enqueued)

@@ -1,5 +1,4 @@
 import ActivityRules
-import Ingest
 import Logging
 import NIOCore
 import NIOPosix
