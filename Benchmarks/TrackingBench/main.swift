@@ -16,6 +16,7 @@ import ConfigValues
 import Foundation
 import Ingest
 import Logging
+import NIOCore
 import NIOPosix
 import ProxyCore
 import ServiceLifecycle
@@ -68,6 +69,9 @@ let loopClock = try await loop.submit { () -> clockid_t in
     return clock
 }.get()
 
+/// The loop's random generator, made once as a connection makes it (seeding costs system calls).
+let loopRandom = try await loop.submit { NIOLoopBoundBox(ConnectionRandom(), eventLoop: loop) }.get()
+
 /// Runs `requests` requests through `tracker` on the loop, `perTurn` per task, 500 per step with a
 /// pause of `pause` between steps; returns the loop thread's CPU nanoseconds.
 func run(_ tracker: ActivityTracker, pause: Duration) async throws -> Double {
@@ -76,7 +80,8 @@ func run(_ tracker: ActivityTracker, pause: Duration) async throws -> Double {
         let started = cpu(loopClock)
         for _ in 0..<(step / perTurn) {
             loop.execute {
-                var random = ConnectionRandom()
+                var random = loopRandom.value
+                defer { loopRandom.value = random }
                 let rows = perRow ? nil : tracker.rows(for: loop)
                 for _ in 0..<perTurn {
                     if let pending = tracker.begin(method: "POST", target: target, headers: headers, peer: "127.0.0.1", random: &random) {
