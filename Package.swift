@@ -94,6 +94,7 @@ let package = Package(
             dependencies: [
                 "ConfigValues",
                 "CZlib",
+                "JSONWriting",
                 "PostgreSQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -359,6 +360,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
                            .product(name: "Logging", package: "swift-log")]),
     ("fuzz-analytics-query", ["Analytics", "PostgreSQL", .product(name: "Hummingbird", package: "hummingbird")]),
     ("fuzz-spool-segment", ["Ingest"]),
+    ("fuzz-row-values", ["Ingest", .product(name: "NIOCore", package: "swift-nio")]),
     ("fuzz-forwarded-for", ["ActivityRules"]),
     ("fuzz-jwt", ["TokenVerification", "ActivityRules", "ConfigValues"]),
     ("fuzz-description-template", ["ActivityRules"]),

@@ -10,8 +10,16 @@ extension ActivityRecord {
     /// a B-tree entry must stay well under PostgreSQL's limit of about 2,700 bytes.
     public static let maximumIndexedTextBytes = 1024
 
-    /// The earliest and latest `occurredAt` accepted; outside, the clock or the caller is wrong.
-    static let acceptedDates = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_402_300_799)
+    /// The earliest and latest `occurredAt` accepted, in seconds since 1970; outside, the clock or
+    /// the caller is wrong.
+    static let acceptedSeconds = 0.0...253_402_300_799.0
+
+    /// Whether `date` is within `acceptedSeconds`. Compared as seconds: `ClosedRange<Date>` took
+    /// a date that is not a number (its `<=` is `!(b < a)`), which the encoder's conversion to
+    /// microseconds then trapped on.
+    static func accepts(_ date: Date) -> Bool {
+        acceptedSeconds.contains(date.timeIntervalSince1970)
+    }
 
     /// Checks and repairs the record so that PostgreSQL accepts it and one bad value can never
     /// poison a batch.
@@ -28,8 +36,9 @@ extension ActivityRecord {
         guard (-32768...32767).contains(status) else {
             throw .invalidRecord("status \(status) is outside -32768...32767 (smallint)")
         }
-        guard Self.acceptedDates.contains(occurredAt) else {
-            throw .invalidRecord("occurred_at \(occurredAt) is outside the years 1970...9999")
+        guard Self.accepts(occurredAt) else {
+            // The seconds, not the date: describing a date that is not a number traps in Foundation.
+            throw .invalidRecord("occurred_at (\(occurredAt.timeIntervalSince1970) s after 1970) is outside the years 1970...9999")
         }
         // No array literals here: this runs on the request path for every tracked request.
         if activityType.utf8.count > Self.maximumIndexedTextBytes {

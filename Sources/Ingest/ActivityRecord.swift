@@ -90,7 +90,10 @@ public struct ActivityRecord: Sendable, Equatable, Codable {
     /// A UUIDv7 with the random bits from `generator` (deterministic in tests). One 64-bit draw:
     /// the system generator costs a system call per draw, and this runs for every request.
     public static func makeID(at date: Date, using generator: inout some RandomNumberGenerator) -> UUID {
-        let exact = max(0, date.timeIntervalSince1970 * 1000)
+        // A date that is not a number, before 1970 or past the 48-bit field (year 10889) takes the
+        // nearest time the id can hold: the conversion to an integer would trap on it.
+        let unbounded = date.timeIntervalSince1970 * 1000
+        let exact = unbounded.isNaN ? 0 : min(max(unbounded, 0), Double((UInt64(1) << 48) - 1))
         let milliseconds = UInt64(exact.rounded(.down))
         let fraction = UInt16(min(4095, (exact - exact.rounded(.down)) * 4096))
         let random2 = generator.next() as UInt64

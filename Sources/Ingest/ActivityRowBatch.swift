@@ -8,7 +8,8 @@ import NIOCore
 /// per row cost the event loop more than encoding the row; a turn of a busy loop finishes several
 /// tracked requests, which now share one buffer and one lock.
 ///
-/// Invariants: every row is a whole tuple of a record that passed `ActivityRecord.validated()`;
+/// Invariants: every row is a whole tuple of a record that passed `ActivityRecord.validated()`
+/// (or of clean `ActivityRowValues`, which that would keep as they are);
 /// rows are in the order they were added. Not `Sendable`: it lives on the thread that fills it.
 public struct ActivityRowBatch {
     private var buffer = ByteBuffer()
@@ -34,9 +35,23 @@ public struct ActivityRowBatch {
 
     /// Appends a validated record's tuple.
     mutating func append(validated record: borrowing ActivityRecord) {
-        if rows.isEmpty, buffer.capacity == 0 { buffer.reserveCapacity(min(max(lastBytes, 512), Self.largestReservation)) }
+        reserveForFirstRow()
         rows.append((buffer.writerIndex, record.occurredAt))
         BinaryCopyFormat.writeTuple(record, into: &buffer)
+    }
+
+    /// Appends the tuple of `values` when they are clean (`BinaryCopyFormat.writeTuple(ifClean:)`);
+    /// returns false, and appends nothing, when they must be validated as a record first.
+    mutating func append(ifClean values: borrowing ActivityRowValues) -> Bool {
+        reserveForFirstRow()
+        let start = buffer.writerIndex
+        guard BinaryCopyFormat.writeTuple(ifClean: values, into: &buffer) else { return false }
+        rows.append((start, values.columns.occurredAt))
+        return true
+    }
+
+    private mutating func reserveForFirstRow() {
+        if rows.isEmpty, buffer.capacity == 0 { buffer.reserveCapacity(min(max(lastBytes, 512), Self.largestReservation)) }
     }
 
     /// Takes the rows (slices of one buffer: no copy) and starts an empty batch. `missing` counts

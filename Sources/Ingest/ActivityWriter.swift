@@ -70,6 +70,16 @@ public final class ActivityWriter: Service, Sendable {
         }
     }
 
+    /// Adds the tuple of `values` to `batch`: written straight from them when they are clean (the
+    /// common case), otherwise validated as a record first (`encode(_ record:into:)`); returns
+    /// false when that refuses them (dropped and counted, reason `invalid`). The stored bytes are
+    /// the same either way.
+    @discardableResult
+    public func encode(_ values: borrowing ActivityRowValues, into batch: inout ActivityRowBatch) -> Bool {
+        if batch.append(ifClean: values) { return true }
+        return encode(values.record, into: &batch)
+    }
+
     /// Hands over the rows of `batch` (empty afterwards): one lock for all of them. Never blocks
     /// on I/O and never suspends.
     public func record(_ batch: inout ActivityRowBatch) {

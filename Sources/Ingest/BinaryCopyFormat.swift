@@ -44,48 +44,61 @@ enum BinaryCopyFormat {
 
     /// Appends one tuple. The record must have been validated (its texts then fit the format's
     /// 32-bit lengths): an address that does not parse is written as NULL rather than trapping.
+    static func writeTuple(_ record: ActivityRecord, into buffer: inout ByteBuffer) {
+        writeTuple(
+            record, ipAddress: InetField(record.ipAddress), peerAddress: InetField(record.peerAddress),
+            metadataBytes: record.metadataJSON.utf8.count, into: &buffer
+        ) { $0.text(record.metadataJSON, withLength: false) }
+    }
+
+    /// Appends the tuple of `columns`, whose addresses are already parsed, with `metadata` as its
+    /// `metadata` column: it stores exactly `metadataBytes` of JSON (`columns.metadataJSON` is
+    /// not read).
     ///
     /// The tuple's size is computed first and its bytes stored into memory reserved once: one
     /// `ByteBuffer` call per record instead of one per value. In a debug build (the tests), where
     /// NIO's generic integer writes are not specialised, the ~40 calls cost ~180 µs per record,
     /// and the spool's hand-off could not keep up with 5,000 records/s on a busy machine.
-    static func writeTuple(_ record: ActivityRecord, into buffer: inout ByteBuffer) {
-        let ipAddress = InetField(record.ipAddress)
-        let peerAddress = InetField(record.peerAddress)
-        let jsonBytes = record.metadataJSON.utf8.count
+    static func writeTuple(
+        _ columns: borrowing ActivityRecord, ipAddress: InetField, peerAddress: InetField, metadataBytes: Int,
+        into buffer: inout ByteBuffer, metadata: (inout TupleWriter) -> Void
+    ) {
         // The column count, a length per column, then the values.
-        var size = 2 + 4 * columns.count + 16 + 8 + 2 + (1 + jsonBytes) + 8 + 1 + ipAddress.valueBytes + peerAddress.valueBytes
-        size += TupleWriter.bytes(record.userID) + TupleWriter.bytes(record.activityType) + TupleWriter.bytes(record.description)
-        size += TupleWriter.bytes(record.method) + TupleWriter.bytes(record.path) + TupleWriter.bytes(record.userAgent)
-        size += TupleWriter.bytes(record.requestID) + TupleWriter.bytes(record.forwardedChain) + TupleWriter.bytes(record.ruleID)
+        var size = 2 + 4 * BinaryCopyFormat.columns.count + 16 + 8 + 2 + (1 + metadataBytes) + 8 + 1
+        size += ipAddress.valueBytes + peerAddress.valueBytes
+        size += TupleWriter.bytes(columns.userID) + TupleWriter.bytes(columns.activityType) + TupleWriter.bytes(columns.description)
+        size += TupleWriter.bytes(columns.method) + TupleWriter.bytes(columns.path) + TupleWriter.bytes(columns.userAgent)
+        size += TupleWriter.bytes(columns.requestID) + TupleWriter.bytes(columns.forwardedChain) + TupleWriter.bytes(columns.ruleID)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             guard let base = raw.baseAddress, raw.count >= size else { return 0 }
             var writer = TupleWriter(base)
-            writer.integer(Int16(columns.count))
+            writer.integer(Int16(BinaryCopyFormat.columns.count))
             writer.integer(Int32(16))
-            withUnsafeBytes(of: record.id.uuid) { writer.bytes($0) }
+            withUnsafeBytes(of: columns.id.uuid) { writer.bytes($0) }
             writer.integer(Int32(8))
-            writer.integer(microseconds(record.occurredAt))
-            writer.text(record.userID)
-            writer.text(record.activityType)
-            writer.text(record.description)
-            writer.text(record.method)
-            writer.text(record.path)
+            writer.integer(microseconds(columns.occurredAt))
+            writer.text(columns.userID)
+            writer.text(columns.activityType)
+            writer.text(columns.description)
+            writer.text(columns.method)
+            writer.text(columns.path)
             writer.integer(Int32(2))
-            writer.integer(Int16(clamping: record.status))
+            writer.integer(Int16(clamping: columns.status))
             writer.inet(ipAddress)
-            writer.text(record.userAgent)
-            writer.integer(Int32(1 + jsonBytes))
+            writer.text(columns.userAgent)
+            writer.integer(Int32(1 + metadataBytes))
             writer.integer(jsonbVersion)
-            writer.text(record.metadataJSON, withLength: false)
-            writer.text(record.requestID)
+            let metadataStart = writer.cursor
+            metadata(&writer)
+            assert(metadataStart.distance(to: writer.cursor) == metadataBytes, "metadata wrote a size other than it announced")
+            writer.text(columns.requestID)
             writer.integer(Int32(8))
-            writer.integer(record.durationMs.bitPattern)
+            writer.integer(columns.durationMs.bitPattern)
             writer.inet(peerAddress)
-            writer.text(record.forwardedChain)
+            writer.text(columns.forwardedChain)
             writer.integer(Int32(1))
-            writer.integer(UInt8(record.ipVerified ? 1 : 0))
-            writer.text(record.ruleID)
+            writer.integer(UInt8(columns.ipVerified ? 1 : 0))
+            writer.text(columns.ruleID)
             let written = base.distance(to: writer.cursor)
             assert(written == size, "a binary COPY tuple wrote a size other than it computed")
             return written
@@ -95,7 +108,7 @@ enum BinaryCopyFormat {
 
 /// Stores a tuple's values big-endian into memory reserved for exactly them (`writeTuple` computed
 /// the size). Unaligned stores are fine for raw memory (SE-0349).
-private struct TupleWriter {
+struct TupleWriter {
     private(set) var cursor: UnsafeMutableRawPointer
 
     init(_ base: UnsafeMutableRawPointer) {
@@ -110,6 +123,11 @@ private struct TupleWriter {
     mutating func integer<T: FixedWidthInteger>(_ value: T) {
         cursor.storeBytes(of: value.bigEndian, as: T.self)
         cursor += MemoryLayout<T>.size
+    }
+
+    /// Moves past `count` bytes the caller stored at `cursor`.
+    mutating func skip(_ count: Int) {
+        cursor += count
     }
 
     mutating func bytes(_ raw: UnsafeRawBufferPointer) {
@@ -144,7 +162,7 @@ private struct TupleWriter {
 }
 
 /// An address column parsed once, for both the size and the bytes: 4 or 16 bytes, or none (NULL).
-private struct InetField {
+struct InetField {
     var count = 0
     var address: (UInt64, UInt64) = (0, 0)
 

@@ -10,8 +10,9 @@ import NIOCore
 /// the writer cost the proxy more CPU per tracked request than building them, mostly in the
 /// writer's and spool's threads (encoding, then freeing a dozen strings made on an event loop).
 ///
-/// Invariant: `tuple` holds exactly one tuple, of a record that passed `ActivityRecord.validated()`,
-/// so PostgreSQL accepts it and the spool's reader takes it back.
+/// Invariant: `tuple` holds exactly one tuple, of a record that passed `ActivityRecord.validated()`
+/// (or of clean `ActivityRowValues`, the same bytes), so PostgreSQL accepts it and the spool's
+/// reader takes it back.
 public struct EncodedActivity: Sendable {
     /// The tuple's bytes.
     public let tuple: ByteBuffer

@@ -45,7 +45,7 @@ public enum JSONText {
     /// Whether `value` holds a byte that needs the careful path: a control character, `"`, `\\`,
     /// or 0xE2 (the first byte of U+2028 and U+2029). A loop over the contiguous UTF-8: the
     /// closure-taking `utf8.contains(where:)` was 4% of `tracking-bench`'s samples.
-    static func needsEscape(_ value: String) -> Bool {
+    public static func needsEscape(_ value: String) -> Bool {
         func escaped(_ byte: UInt8) -> Bool { byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0xE2 }
         if let found = value.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
             for byte in bytes where escaped(byte) { return true }

@@ -17,6 +17,16 @@ import Testing
         #expect(ActivityRecord.makeID(at: date) != id)
     }
 
+    /// A date the id cannot hold gives the nearest time it can, never a trap (found by
+    /// `RowValuesTests`: a date that is not a number trapped in the conversion to milliseconds).
+    @Test(arguments: [(Double.nan, UInt64(0)), (-Double.infinity, 0), (-5, 0), (Double.infinity, (1 << 48) - 1), (1e300, (1 << 48) - 1)] as [(Double, UInt64)])
+    func anIDForADateItCannotHoldIsClamped(seconds: Double, milliseconds: UInt64) {
+        let id = ActivityRecord.makeID(at: Date(timeIntervalSince1970: seconds))
+        let bytes = withUnsafeBytes(of: id.uuid) { Array($0) }
+        #expect(bytes[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } == milliseconds)
+        #expect(bytes[6] >> 4 == 7)
+    }
+
     @Test func crc32MatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }

@@ -38,7 +38,7 @@ package final class LoopActivityRows {
     func add(_ envelope: ActivityEnvelope) {
         eventLoop.assertInEventLoop()
         logger.debug("activity", metadata: envelope.logMetadata)
-        writer.encode(envelope.record, into: &batch)
+        writer.encode(envelope.rowValues, into: &batch)
         if batch.byteCount >= Self.largestBatchBytes {
             writer.record(&batch)
             return
