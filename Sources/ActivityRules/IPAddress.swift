@@ -197,9 +197,33 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The low 32 bits as a dotted quad.
+    ///
+    /// Digits stored straight into the string's storage: the interpolation of four integers it
+    /// replaces was 1.3% of `tracking-bench`'s samples (every tracked request formats its client
+    /// address and peer).
     var dottedQuad: String {
         let v4 = UInt32(truncatingIfNeeded: low)
-        return "\(v4 >> 24).\(v4 >> 16 & 255).\(v4 >> 8 & 255).\(v4 & 255)"
+        return String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            for shift in stride(from: UInt32(24), through: 0, by: -8) {
+                let octet = v4 >> shift & 255
+                if shift != 24 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                if octet >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(octet / 100)
+                    count += 1
+                }
+                if octet >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(octet / 10 % 10)
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + UInt8(octet % 10)
+                count += 1
+            }
+            return count
+        }
     }
 
     /// RFC 5952 text, IPv4-mapped addresses as `::ffff:a.b.c.d`.

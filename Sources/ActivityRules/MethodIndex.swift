@@ -69,7 +69,7 @@ struct MethodIndex: Sendable {
     }
 
     /// The strongest rule matching `path`, with its captures.
-    func best(path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(String, String)])? {
+    func best(path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(name: String, value: String)])? {
         if let position = exact[path] { return (rules[position], []) }
         var best: Int?
         visit(0, depth: 0, segments: segments, rules: rules, best: &best)

@@ -84,13 +84,13 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     var isExact: Bool { literalCount == segments.count }
 
     /// Matches path segments (of a normalised path), returning captured parameters or nil.
-    func match(_ path: PathSegments) -> [(String, String)]? {
+    func match(_ path: PathSegments) -> [(name: String, value: String)]? {
         if hasDoubleStar {
             guard path.segments.count >= segments.count - 1 else { return nil }
         } else {
             guard path.segments.count == segments.count, path.trailingSlash == trailingSlash else { return nil }
         }
-        var captures: [(String, String)] = []
+        var captures: [(name: String, value: String)] = []
         for (index, segment) in segments.enumerated() {
             switch segment {
             case .doubleStar: return captures

@@ -1,5 +1,8 @@
 /// A named exclusion: requests it matches are never recorded, whatever rule they match.
-public struct RuleException: Sendable {
+///
+/// A final class of constants, as `Rule` is: the match looks exceptions up for every tracked
+/// request, and a struct was copied out of the list for each.
+public final class RuleException: Sendable {
     /// How an exception matches paths.
     public enum Pattern: Sendable {
         /// A path template.
@@ -20,6 +23,14 @@ public struct RuleException: Sendable {
     public let pattern: Pattern
     /// Where the exception starts in its file.
     public let location: SourceLocation
+
+    init(id: String, reason: String, methods: Set<String>?, pattern: Pattern, location: SourceLocation) {
+        self.id = id
+        self.reason = reason
+        self.methods = methods
+        self.pattern = pattern
+        self.location = location
+    }
 
     /// Whether the exception covers a request.
     func covers(method: String, path: String, segments: PathSegments) -> Bool {

@@ -14,11 +14,11 @@ public struct RuleMatch: Sendable {
     /// Path parameters or named regex groups, in pattern order.
     public let captures: [(name: String, value: String)]
 
-    init(rule: Rule, method: String, target: RequestTarget, captures: [(String, String)]) {
+    init(rule: Rule, method: String, target: RequestTarget, captures: [(name: String, value: String)]) {
         self.rule = rule
         self.method = method
         self.target = target
-        self.captures = captures.map { (name: $0.0, value: $0.1) }
+        self.captures = captures
     }
 
     /// The rule id, e.g. `report-generate`.

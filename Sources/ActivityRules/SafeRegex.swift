@@ -33,12 +33,12 @@ public struct SafeRegex: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Matches the whole input; returns the named captures (unset groups omitted) or nil.
-    public func match(_ input: String) -> [(String, String)]? {
+    public func match(_ input: String) -> [(name: String, value: String)]? {
         var bytes = Array(input.utf8)
         guard bytes.starts(with: literalPrefix) else { return nil }
         return bytes.withUnsafeMutableBufferPointer { buffer in
             guard let slots = run(UnsafeBufferPointer(buffer)) else { return nil }
-            var result: [(String, String)] = []
+            var result: [(name: String, value: String)] = []
             for (index, name) in captureNames.enumerated() {
                 let start = slots[index * 2], end = slots[index * 2 + 1]
                 if start >= 0, end >= start {

@@ -151,4 +151,15 @@ import Testing
         #expect(!resolver.isTrusted(peer: "8.8.8.8"))
         #expect(!resolver.isTrusted(peer: "garbage"))
     }
+
+    /// The dotted quad written digit by digit spells every octet as decimal interpolation does.
+    @Test func everyOctetIsSpelledAsInDecimal() throws {
+        for octet in 0...255 {
+            for text in ["\(octet).0.0.0", "0.\(octet).0.0", "0.0.\(octet).0", "0.0.0.\(octet)", "\(octet).\(octet).\(octet).\(octet)"] {
+                let address = try #require(IPAddress(text))
+                #expect(address.description == text)
+                #expect(address.ipv6Text == "::ffff:" + text)
+            }
+        }
+    }
 }
