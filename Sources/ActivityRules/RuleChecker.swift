@@ -1,3 +1,4 @@
+import ConfigValues
 import Foundation
 
 /// A warning about a rules file that loads but probably does not do what the reviewer meant.
@@ -20,8 +21,11 @@ public enum RuleChecker {
         var lines: [String] = []
         var errors = 0, warnings = 0
         for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                lines.append("\(file):0:0: error[unreadable]: Cannot read the rules file; check the path.")
+            let text: String
+            do {
+                text = try BoundedTextFile.read(path: file, maxBytes: BoundedTextFile.largestRulesFile)
+            } catch {
+                lines.append("\(file):0:0: error[unreadable]: The rules file \(error.describe(kind: "rules file")).")
                 errors += 1
                 continue
             }
@@ -48,7 +52,7 @@ public enum RuleChecker {
     public static func testedRuleIDs(besides file: String, ruleSet: RuleSet) -> Set<String>? {
         guard file.hasSuffix(".yaml"), !file.hasSuffix(".test.yaml") else { return nil }
         let testPath = String(file.dropLast(5)) + ".test.yaml"
-        guard let text = try? String(contentsOfFile: testPath, encoding: .utf8),
+        guard let text = try? BoundedTextFile.read(path: testPath, maxBytes: BoundedTextFile.largestRulesFile),
               let tests = try? RuleTestFile(path: testPath, text: text) else { return nil }
         var ids = Set<String>()
         for testCase in tests.cases {

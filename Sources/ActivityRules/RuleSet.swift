@@ -1,3 +1,4 @@
+import ConfigValues
 import Crypto
 import Foundation
 
@@ -34,11 +35,12 @@ public final class RuleSet: Sendable {
     }
 
     /// Reads a rules file's text; blocking file I/O, so call it off the event loop.
+    /// At most `BoundedTextFile.largestRulesFile` bytes of a regular file are read.
     public static func read(path: String) throws(RulesError) -> String {
         do {
-            return try String(contentsOfFile: path, encoding: .utf8)
+            return try BoundedTextFile.read(path: path, maxBytes: BoundedTextFile.largestRulesFile)
         } catch {
-            throw RulesError(file: path, code: "unreadable", message: "Cannot read the rules file (\(error.localizedDescription)); check the path and permissions.")
+            throw RulesError(file: path, code: "unreadable", message: "The rules file \(error.describe(kind: "rules file")).")
         }
     }
 
@@ -111,7 +113,7 @@ public final class RuleSet: Sendable {
         return .recorded(RuleMatch(rule: rule, method: method, target: request, captures: captures))
     }
 
-    func catchAllMatch(_ method: String) -> (Rule, [(String, String)])? {
+    func catchAllMatch(_ method: String) -> (Rule, [(name: String, value: String)])? {
         guard let catchAll, catchAll.enabled, catchAll.methods.contains(method) else { return nil }
         return (catchAll, [])
     }

@@ -1,3 +1,4 @@
+import ConfigValues
 import Foundation
 
 /// Runs rules test files: prints `PASS`/`FAIL` per case (a failure with a `-` expected / `+` actual
@@ -8,8 +9,11 @@ public enum RuleTestRunner {
         var lines: [String] = []
         var passed = 0, failed = 0, broken = false
         for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                lines.append("\(file): error[unreadable]: Cannot read the test file; check the path.")
+            let text: String
+            do {
+                text = try BoundedTextFile.read(path: file, maxBytes: BoundedTextFile.largestRulesFile)
+            } catch {
+                lines.append("\(file): error[unreadable]: The test file \(error.describe(kind: "rules test file")).")
                 broken = true
                 continue
             }

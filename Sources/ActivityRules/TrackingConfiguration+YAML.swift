@@ -1,3 +1,4 @@
+import ConfigValues
 import Foundation
 import Yams
 
@@ -7,9 +8,9 @@ extension TrackingConfiguration {
     public static func load(configFile path: String) throws(RulesError) -> TrackingConfiguration {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try BoundedTextFile.read(path: path, maxBytes: BoundedTextFile.largestConfigurationFile)
         } catch {
-            throw RulesError(file: path, code: "unreadable", message: "Cannot read the configuration file (\(error.localizedDescription)); check the path.")
+            throw RulesError(file: path, code: "unreadable", message: "The configuration file \(error.describe(kind: "configuration file")).")
         }
         let source = SourceText(file: path, text: text)
         let root = try YAMLField.document(source)

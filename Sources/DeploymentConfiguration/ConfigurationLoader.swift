@@ -30,9 +30,9 @@ package struct ConfigurationLoader<Configuration: Codable> {
         guard let path else { return try load(yaml: nil, fileName: nil, overrides: overrides) }
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try BoundedTextFile.read(path: path, maxBytes: BoundedTextFile.largestConfigurationFile)
         } catch {
-            throw ConfigurationError(source: path, keyPath: "", message: "cannot read the configuration file (\(error.localizedDescription))")
+            throw ConfigurationError(source: path, keyPath: "", message: "the configuration file \(error.describe(kind: "configuration file"))")
         }
         return try load(yaml: text, fileName: path, overrides: overrides)
     }

@@ -32,7 +32,7 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("\(bad):3:61: error[unknown-method]: `GETT` is not a method;") })
         #expect(lines.contains("    - {id: r, description: d., activity: a, match: {methods: [GETT], path: /x}}"))
         #expect(lines.contains("  " + String(repeating: " ", count: 60) + "^"))
-        #expect(lines.contains("\(directory)/missing.yaml:0:0: error[unreadable]: Cannot read the rules file; check the path."))
+        #expect(lines.contains("\(directory)/missing.yaml:0:0: error[unreadable]: The rules file cannot be read (No such file or directory); check the path and its permissions."))
         #expect(lines.last == "2 errors, 1 warning")  // the shipped file's disabled `report-view`
     }
 

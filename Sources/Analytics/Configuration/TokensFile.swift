@@ -14,36 +14,19 @@ import Yams
 /// (`AnalyticsConfiguration.problems()`).
 enum TokensFile {
     /// The largest file read: a tokens file is a few kilobytes; anything this large is a mistake.
-    static let maxBytes = 1 << 20
+    static let maxBytes = BoundedTextFile.largestConfigurationFile
 
     /// Reads the entries of `path`, relative to `directory` unless absolute (blocking file I/O,
-    /// done once while the configuration is read). Only a regular file is read, and at most
-    /// `maxBytes + 1` bytes of it: `/dev/zero`, a pipe or a huge log named by mistake is an error,
+    /// done once while the configuration is read). Only a regular file of at most `maxBytes` is
+    /// read (`BoundedTextFile`): `/dev/zero`, a pipe or a huge log named by mistake is an error,
     /// not a hang or an exhausted memory.
     static func load(path: String, directory: String?) throws(TokensFileError) -> [AnalyticsConfiguration.Token] {
         let resolved = path.hasPrefix("/") || directory == nil ? path : URL(fileURLWithPath: directory ?? "").appendingPathComponent(path).path
-        let attributes: [FileAttributeKey: Any]
+        let text: String
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
+            text = try BoundedTextFile.read(path: resolved, maxBytes: maxBytes)
         } catch {
-            throw TokensFileError(path: resolved, message: "cannot be read (\(error.localizedDescription)); check the path and its permissions")
-        }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw TokensFileError(path: resolved, message: "is not a regular file; give the path of a YAML file holding a list of token entries")
-        }
-        let data: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: resolved))
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
-        } catch {
-            throw TokensFileError(path: resolved, message: "cannot be read (\(error.localizedDescription)); check the path and its permissions")
-        }
-        guard data.count <= maxBytes else {
-            throw TokensFileError(path: resolved, message: "is larger than \(maxBytes) bytes; a tokens file holds a list of token entries")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TokensFileError(path: resolved, message: "is not UTF-8 text")
+            throw TokensFileError(path: resolved, message: error.describe(kind: "YAML file holding a list of token entries"))
         }
         return try parse(text: text, path: resolved)
     }
