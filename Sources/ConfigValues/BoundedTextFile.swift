@@ -10,8 +10,9 @@ import Darwin
 /// directory or a huge log named by mistake is an error a person can act on, never a hang or an
 /// exhausted memory.
 ///
-/// The file is opened first (non-blocking, so a FIFO without a writer does not block the open)
-/// and its type is taken from the open descriptor, so it cannot be swapped between check and read.
+/// The path's type is checked before it is opened (opening some devices has effects), then again
+/// on the open descriptor, so the file cannot be swapped between check and read; the open is
+/// non-blocking (a FIFO without a writer would block it), and reads are blocking again.
 public enum BoundedTextFile {
     /// Why a file was not read.
     public enum Problem: Error, Sendable, Equatable {
@@ -32,15 +33,21 @@ public enum BoundedTextFile {
 
     /// The file's text; blocking file I/O (call it where configuration is read, not on an event loop).
     public static func read(path: String, maxBytes: Int) throws(Problem) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .unreadable(reason: systemReason()) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegularFile }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw .unreadable(reason: systemReason()) }
         defer { close(descriptor) }
-        var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw .unreadable(reason: systemReason()) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegularFile }
+        // Blocking reads: a filesystem that honours O_NONBLOCK (FUSE, a lease) would answer EAGAIN.
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) == 0 else { throw .unreadable(reason: systemReason()) }
         let limit = max(0, maxBytes)
-        // One byte more than allowed, to tell "exactly the limit" from "more".
-        var bytes = [UInt8](repeating: 0, count: min(limit, Int(clamping: info.st_size)) + 1)
+        // One byte more than allowed, to tell "exactly the limit" from "more"; the size the file
+        // claims only sizes the first buffer (files in /proc claim 0, a broken filesystem less).
+        var bytes = [UInt8](repeating: 0, count: min(limit, max(0, Int(clamping: info.st_size))) + 1)
         var count = 0
         while true {
             if count == bytes.count {

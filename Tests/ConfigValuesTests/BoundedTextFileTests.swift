@@ -38,6 +38,14 @@ import Testing
         #expect(throws: BoundedTextFile.Problem.tooLarge(maxBytes: 100)) { try BoundedTextFile.read(path: file.path, maxBytes: 100) }
     }
 
+    /// Files in /proc claim a size of 0: the buffer grows as the bytes come, up to the limit.
+    @Test func aFileLargerThanItClaimsIsReadUpToTheLimit() throws {
+        let status = try BoundedTextFile.read(path: "/proc/self/status", maxBytes: 1 << 20)
+        #expect(status.hasPrefix("Name:"))
+        #expect(status.utf8.count > 200)
+        #expect(throws: BoundedTextFile.Problem.tooLarge(maxBytes: 100)) { try BoundedTextFile.read(path: "/proc/self/status", maxBytes: 100) }
+    }
+
     @Test func devicesDirectoriesAndFIFOsAreRefusedWithoutWaiting() throws {
         #expect(throws: BoundedTextFile.Problem.notRegularFile) { try BoundedTextFile.read(path: "/dev/zero", maxBytes: 1 << 20) }
         #expect(throws: BoundedTextFile.Problem.notRegularFile) { try BoundedTextFile.read(path: "/tmp", maxBytes: 1 << 20) }

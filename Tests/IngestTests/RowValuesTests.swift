@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import Testing
 @testable import Ingest
@@ -121,5 +122,23 @@ import PostgreSQL
             if Self.expectSameBytes(values) { clean += 1 }
         }
         #expect(clean > 100, "only \(clean) of 4,000 drawn values were clean")
+    }
+
+    /// The writer takes values that are not clean the careful way: repaired and noted, or refused
+    /// and counted as dropped.
+    @Test func theWriterStoresADeclinedRowRepairedAndCountsARefusedOne() throws {
+        let writer = ActivityWriter(
+            configuration: makeConfiguration(url: "postgresql://postgres@127.0.0.1:1/none", spoolDir: temporarySpoolDirectory()),
+            logger: Logger(label: "row-values-test"))
+        var batch = ActivityRowBatch()
+        #expect(writer.encode(Self.values(), into: &batch))
+        #expect(writer.encode(Self.values(description: "a\u{0}b"), into: &batch))
+        #expect(!writer.encode(Self.values(status: 40_000), into: &batch))
+        let (rows, missing) = batch.take()
+        #expect(rows.count == 2 && missing == 0)
+        let repaired = try #require(rows.last?.record)
+        #expect(repaired.description == "ab")
+        #expect(repaired.metadataJSON.contains("description: NUL characters removed"), "\(repaired.metadataJSON)")
+        #expect(writer.status().dropped == 1)
     }
 }

@@ -26,7 +26,7 @@ enum TokensFile {
         do {
             text = try BoundedTextFile.read(path: resolved, maxBytes: maxBytes)
         } catch {
-            throw TokensFileError(path: resolved, message: error.describe(kind: "YAML file holding a list of token entries"))
+            throw TokensFileError(path: resolved, message: error.describe(kind: "tokens file (a YAML list of token entries)"))
         }
         return try parse(text: text, path: resolved)
     }
