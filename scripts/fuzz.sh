@@ -56,6 +56,12 @@ case "$command" in
                 echo "fuzz.sh: $target failed on a corpus or crash input (log: $scratch/$target.replay.log)" >&2
                 exit 1
             }
+            # libFuzzer ends with "Done N runs": a target whose entry point never reached libFuzzer
+            # (a missing `@main`) exits 0 having run nothing.
+            grep -q '^Done [0-9]* runs' "$scratch/$target.replay.log" || {
+                echo "fuzz.sh: $target ran no input (no libFuzzer summary; does it have a @main calling runFuzzer?)" >&2
+                exit 1
+            }
         done
         ;;
     run)

@@ -39,3 +39,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     return 0
 }
+
+@main
+enum RowValuesFuzz { static func main() { runFuzzer(fuzzOneInput) } }
