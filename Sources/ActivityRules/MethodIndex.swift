@@ -1,11 +1,49 @@
+/// Each method's `MethodIndex`, found by comparing the request's method with each in turn.
+///
+/// A rules file names a handful of methods, and comparing two short strings costs less than
+/// hashing one; a dictionary of `MethodIndex` values also copied the index out on every lookup,
+/// retaining and releasing its four collections (`tracking-bench`, 2026-12-03).
+struct MethodIndexes: Sendable {
+    /// One entry per method some enabled rule names, sorted by method.
+    private let entries: [(method: String, index: MethodIndex)]
+
+    init(_ rules: [Rule]) {
+        entries = MethodIndex.build(rules).sorted { $0.key < $1.key }.map { (method: $0.key, index: $0.value) }
+    }
+
+    /// Where `method`'s index is, or nil when no enabled rule names the method.
+    func position(of method: String) -> Int? {
+        for position in entries.indices where entries[position].method == method { return position }
+        return nil
+    }
+
+    /// The strongest rule of the method at `position` matching `path`, with its captures.
+    func best(at position: Int, path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(name: String, value: String)])? {
+        entries[position].index.best(path: path, segments: segments, rules: rules)
+    }
+
+    /// The strongest rule of `method` matching `path`, with its captures.
+    func best(method: String, path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(name: String, value: String)])? {
+        position(of: method).flatMap { best(at: $0, path: path, segments: segments, rules: rules) }
+    }
+}
+
 /// The rules of one HTTP method, arranged so that a lookup does not scan every rule.
 ///
-/// Exact paths are a dictionary lookup; templates live in a segment trie (literal children by
-/// dictionary, parameters and `*` beside them, `**` rules on the node where they start); regexes
-/// are tried last, in file order, after a literal-prefix check.
+/// Exact paths are a dictionary lookup; templates live in a segment trie (literal children
+/// compared in turn, or by dictionary past `Node.linearLiteralLimit`; parameters and `*` beside
+/// them; `**` rules on the node where they start); regexes are tried last, in file order, after a
+/// literal-prefix check.
 struct MethodIndex: Sendable {
     struct Node: Sendable {
+        /// Up to this many literal children are found by comparing the segment with each: cheaper
+        /// than hashing it (and making a `String` of it) for the few children a node has.
+        static let linearLiteralLimit = 8
+        /// Literal children by text; the same as `literalList`, which is what a lookup reads while
+        /// it holds at most `linearLiteralLimit` entries.
         var literals: [String: Int] = [:]
+        /// Literal children in the order they were added.
+        var literalList: [(text: String, node: Int)] = []
         var parameters: [(constraint: SegmentConstraint, node: Int)] = []
         var star: Int?
         /// Rules whose template ends at this node (index into `RuleSet.rules`).
@@ -45,6 +83,7 @@ struct MethodIndex: Sendable {
                     if let next = nodes[node].literals[text] { node = next } else {
                         nodes.append(Node())
                         nodes[node].literals[text] = nodes.count - 1
+                        nodes[node].literalList.append((text, nodes.count - 1))
                         node = nodes.count - 1
                     }
                 case let .parameter(_, constraint):
@@ -100,11 +139,19 @@ struct MethodIndex: Sendable {
             return
         }
         let segment = segments.segments[depth]
-        if let next = nodes[index].literals[String(segment)] { visit(next, depth: depth + 1, segments: segments, rules: rules, best: &best) }
+        if let next = literalChild(of: index, segment) { visit(next, depth: depth + 1, segments: segments, rules: rules, best: &best) }
         for parameter in nodes[index].parameters where parameter.constraint.accepts(segment) {
             visit(parameter.node, depth: depth + 1, segments: segments, rules: rules, best: &best)
         }
         if let star = nodes[index].star { visit(star, depth: depth + 1, segments: segments, rules: rules, best: &best) }
+    }
+
+    /// The literal child of node `index` for `segment`. `==` and the dictionary's hashing both
+    /// compare strings by canonical equivalence, so the two ways find the same child.
+    private func literalChild(of index: Int, _ segment: Substring) -> Int? {
+        guard nodes[index].literalList.count <= Node.linearLiteralLimit else { return nodes[index].literals[String(segment)] }
+        for entry in nodes[index].literalList where entry.text == segment { return entry.node }
+        return nil
     }
 }
 

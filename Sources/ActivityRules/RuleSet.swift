@@ -24,7 +24,7 @@ public final class RuleSet: Sendable {
     public let lists: [NamedList]
     /// Names of lists referenced somewhere in the file.
     let usedLists: Set<String>
-    let index: [String: MethodIndex]
+    let index: MethodIndexes
 
     /// The number of rules, counting the catch-all.
     public var count: Int { rules.count + (catchAll == nil ? 0 : 1) }
@@ -58,7 +58,7 @@ public final class RuleSet: Sendable {
         usedLists = output.usedLists
         try Self.checkIDs(rules + (catchAll.map { [$0] } ?? []), source)
         try Self.checkConflicts(rules, source)
-        index = MethodIndex.build(rules)
+        index = MethodIndexes(rules)
     }
 
     static func checkIDs(_ rules: [Rule], _ source: SourceText) throws(RulesError) {
@@ -102,13 +102,13 @@ public final class RuleSet: Sendable {
     /// What the rules make of a request: the rule that records it, the exception that excluded a
     /// request a rule matched (so the proxy counts exclusions without matching twice), or nothing.
     public func decide(method: String, target: String) -> RuleDecision {
-        let methodIndex = index[method]
-        if methodIndex == nil, catchAll?.enabled != true { return .unmatched }
+        let indexed = index.position(of: method)
+        if indexed == nil, catchAll?.enabled != true { return .unmatched }
         let request = RequestTarget(target)
         let segments = PathSegments(request.path)
-        guard let (rule, captures) = methodIndex?.best(path: request.path, segments: segments, rules: rules) ?? catchAllMatch(method) else {
-            return .unmatched
-        }
+        var found: (Rule, [(name: String, value: String)])?
+        if let indexed { found = index.best(at: indexed, path: request.path, segments: segments, rules: rules) }
+        guard let (rule, captures) = found ?? catchAllMatch(method) else { return .unmatched }
         if let excluding = exception(method: method, path: request.path, segments: segments) { return .excluded(by: excluding) }
         return .recorded(RuleMatch(rule: rule, method: method, target: request, captures: captures))
     }

@@ -1,0 +1,95 @@
+import Testing
+@testable import ActivityRules
+
+/// The method index and its segment trie against the rules' meaning, stated the slow way: an exact
+/// path first (the first in file order), then the strongest template whose `captures` match (rank,
+/// then file order), then the first regex that matches. Every path over a small vocabulary, on a
+/// node with more literal children than `MethodIndex.Node.linearLiteralLimit` (found by
+/// dictionary) and on nodes with fewer (found by comparing in turn).
+@Suite struct TrieDifferentialTests {
+    static let wide = (0..<(MethodIndex.Node.linearLiteralLimit + 4)).map { "l\($0)" }
+
+    static let yaml: String = {
+        var lines = ["version: 1", "rules:"]
+        func rule(_ id: String, _ methods: String, _ match: String) {
+            lines.append("  - {id: \(id), description: d., activity: a, match: {methods: [\(methods)], \(match)}}")
+        }
+        for literal in wide { rule("wide-\(literal)", "GET", "path: \"/w/\(literal)/{x}\"") }
+        rule("wide-int", "GET", "path: \"/w/{y:int}/z\"")
+        rule("wide-exact", "GET", "path: /w/l3/exact")
+        rule("narrow-a", "GET, POST", "path: \"/v/a/{x}\"")
+        rule("narrow-b", "GET", "path: \"/v/b/{x}/\"")
+        rule("narrow-star", "GET", "path: /v/*/c/x")
+        rule("narrow-rest", "GET", "path: \"/v/**\"")
+        rule("slug", "POST", "path: \"/v/{s:slug}/l1\"")
+        rule("regex", "GET", "regex: '^/w/(?P<n>[0-9]+)/[a-z0-9]+$'")
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    /// The winner the slow way, by the rules' meaning.
+    static func reference(_ ruleSet: RuleSet, method: String, path: String) -> String? {
+        let segments = PathSegments(path)
+        let candidates = ruleSet.rules.enumerated().filter { $0.element.enabled && $0.element.methods.contains(method) }
+        if let exact = candidates.first(where: {
+            if case let .template(template) = $0.element.pattern { return template.isExact && template.description == path }
+            return false
+        }) { return exact.element.id }
+        let templates = candidates.filter {
+            if case let .template(template) = $0.element.pattern { return !template.isExact && $0.element.captures(path: path, segments: segments) != nil }
+            return false
+        }
+        if let strongest = templates.min(by: { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }) { return strongest.element.id }
+        return candidates.first {
+            if case .regex = $0.element.pattern { return $0.element.captures(path: path, segments: segments) != nil }
+            return false
+        }?.element.id
+    }
+
+    @Test func theIndexAgreesWithTheRulesMeaningOnEveryPath() throws {
+        let ruleSet = try rules(Self.yaml)
+        let vocabulary = ["w", "v", "a", "b", "c", "z", "7", "exact", "l1", "l3"] + Self.wide.suffix(3)
+        var paths = ["/"]
+        for first in vocabulary {
+            paths.append("/\(first)")
+            for second in vocabulary {
+                paths.append("/\(first)/\(second)")
+                for third in vocabulary {
+                    paths.append("/\(first)/\(second)/\(third)")
+                    paths.append("/\(first)/\(second)/\(third)/")
+                    paths.append("/\(first)/\(second)/\(third)/x")
+                }
+            }
+        }
+        var matched = 0
+        for method in ["GET", "POST", "PUT"] {
+            for path in paths {
+                let expected = Self.reference(ruleSet, method: method, path: path)
+                #expect(ruleSet.match(method: method, target: path)?.ruleID == expected, "\(method) \(path)")
+                if expected != nil { matched += 1 }
+            }
+        }
+        // The vocabulary reaches every rule, so the comparison is not between two nils.
+        #expect(matched > 500)
+        let winners = Set(paths.flatMap { path in ["GET", "POST"].compactMap { ruleSet.match(method: $0, target: path)?.ruleID } })
+        let reachable: Set = [
+            "wide-l1", "wide-l3", "wide-l\(Self.wide.count - 1)", "wide-int", "wide-exact",
+            "narrow-a", "narrow-b", "narrow-star", "narrow-rest", "slug", "regex",
+        ]
+        #expect(winners.isSuperset(of: reachable), "never won: \(reachable.subtracting(winners).sorted())")
+    }
+
+    /// A literal child is found by canonical equivalence either way, as the dictionary alone did:
+    /// "é" precomposed in the rule matches "e" and a combining acute in the request.
+    @Test(arguments: [2, MethodIndex.Node.linearLiteralLimit + 2])
+    func literalChildrenMatchByCanonicalEquivalence(siblings: Int) throws {
+        var yaml = "version: 1\nrules:\n  - {id: accent, description: d., activity: a, match: {methods: [GET], path: \"/caf\u{E9}/{x}\"}}\n"
+        for sibling in 0..<siblings {
+            yaml += "  - {id: s\(sibling), description: d., activity: a, match: {methods: [GET], path: \"/s\(sibling)/{x}\"}}\n"
+        }
+        let ruleSet = try rules(yaml)
+        #expect(ruleSet.match(method: "GET", target: "/caf\u{E9}/1")?.ruleID == "accent")
+        #expect(ruleSet.match(method: "GET", target: "/cafe\u{301}/1")?.ruleID == "accent")
+        #expect(ruleSet.match(method: "GET", target: "/s1/1")?.ruleID == "s1")
+        #expect(ruleSet.match(method: "GET", target: "/cafe/1") == nil)
+    }
+}
