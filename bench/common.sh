@@ -65,3 +65,59 @@ bench_cleanup() {
   [ -f "$WORK/up.pid" ] && kill "$(cat "$WORK/up.pid")" 2>/dev/null || true
   sleep 0.5; rm -rf "$WORK"
 }
+
+# tracking_upstream PORT -> an nginx on PORT answering every request as the reports app's
+# generate endpoint does (a small JSON body), for the tracking benchmarks; stopped by bench_cleanup.
+tracking_upstream() {
+  cat > "$WORK/up.conf" <<NGX
+worker_processes 1; pid $WORK/up.pid; error_log $WORK/up.error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $WORK/body; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$1; location / { return 200 '{"status":"generated"}'; } } }
+NGX
+  nginx -c "$WORK/up.conf" -p "$WORK"
+}
+
+# start_tracking_instances FIRST_PORT UPSTREAM_PORT NAME:BINARY:RULES:DB... -> one proxy per spec
+# on consecutive ports from FIRST_PORT (admin on port + 50), ready when this returns; sets `names`
+# (in order) and the maps PID and PORT by name, and adds the pids to `pids`.
+#   RULES  a rules file, or "none" (a rules file that matches nothing: untracked)
+#   DB     "up" (the scripts/pg.sh cluster, PGPORT set) or "down" (unreachable: records go to the spool)
+start_tracking_instances() {
+  local port=$1 upstream=$2 spec name binary rules db url
+  shift 2
+  declare -gA PID PORT
+  names=()
+  printf 'version: 1\nrules: []\n' > "$WORK/no-rules.yaml"
+  for spec in "$@"; do
+    IFS=: read -r name binary rules db <<<"$spec"
+    [ "$rules" = none ] && rules=$WORK/no-rules.yaml
+    case "$db" in
+      down) url="postgresql://postgres@127.0.0.1:1/trackingproxy?connect_timeout=1" ;;
+      up) url="postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy" ;;
+      *) echo "DB is up or down, not '$db'" >&2; exit 64 ;;
+    esac
+    "$binary" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$upstream" --admin-listen "127.0.0.1:$((port + 50))" \
+      --rules "$rules" --database-url "$url" --spool-dir "$WORK/spool-$name" --log-level error 2> "$WORK/$name.log" &
+    pids+=($!); PID[$name]=$!; PORT[$name]=$port; names+=("$name"); port=$((port + 1))
+  done
+  for name in "${names[@]}"; do
+    for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$((PORT[$name] + 50))/healthz" 2>/dev/null && break; sleep 0.1; done
+  done
+}
+
+# tracking_setup PREFIX UPSTREAM_PORT FIRST_PORT RATE NAME:BINARY:RULES:DB... -> what tracking-ab.sh
+# and tracking-profile.sh share: the tools, the PostgreSQL cluster, a WORK directory, the upstream,
+# the instances (start_tracking_instances) and $WORK/paced.lua, the tracked POST at RATE req/s.
+tracking_setup() {
+  local prefix=$1 upstream=$2 first=$3 rate=$4
+  shift 4
+  command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
+  scripts/pg.sh start >/dev/null
+  # shellcheck disable=SC1091
+  source .pgdata/env
+  bench_work "$prefix"
+  tracking_upstream "$upstream"
+  start_tracking_instances "$first" "$upstream" "$@"
+  { tracked_post_lua; paced_lua "$rate"; } > "$WORK/paced.lua"
+}

@@ -17,38 +17,7 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 [ $# -ge 4 ] || { sed -n '2,13p' "$0" >&2; exit 64; }
 RATE=$1; SECS=$2; ROUNDS=$3; shift 3
-command -v nginx >/dev/null && command -v wrk >/dev/null || scripts/install-deps.sh bench
-scripts/pg.sh start >/dev/null
-# shellcheck disable=SC1091
-source .pgdata/env
-bench_work tp-tracking-ab
-UP=18311
-cat > "$WORK/up.conf" <<NGX
-worker_processes 1; pid $WORK/up.pid; error_log $WORK/up.error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $WORK/body; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP; location / { return 200 '{"status":"generated"}'; } } }
-NGX
-nginx -c "$WORK/up.conf" -p "$WORK"
-printf 'version: 1\nrules: []\n' > "$WORK/no-rules.yaml"
-declare -A PID PORT
-port=18320; names=()
-for spec in "$@"; do
-  IFS=: read -r name binary rules db <<<"$spec"
-  [ "$rules" = none ] && rules=$WORK/no-rules.yaml
-  case "$db" in
-    down) url="postgresql://postgres@127.0.0.1:1/trackingproxy?connect_timeout=1" ;;
-    up) url="postgresql://postgres@127.0.0.1:$PGPORT/trackingproxy" ;;
-    *) echo "DB is up or down, not '$db'" >&2; exit 64 ;;
-  esac
-  "$binary" serve --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$UP" --admin-listen "127.0.0.1:$((port + 50))" \
-    --rules "$rules" --database-url "$url" --spool-dir "$WORK/spool-$name" --log-level error 2> "$WORK/$name.log" &
-  pids+=($!); PID[$name]=$!; PORT[$name]=$port; names+=("$name"); port=$((port + 1))
-done
-for name in "${names[@]}"; do
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$((PORT[$name] + 50))/healthz" 2>/dev/null && break; sleep 0.1; done
-done
-{ tracked_post_lua; paced_lua "$RATE"; } > "$WORK/paced.lua"
+tracking_setup tp-tracking-ab 18311 18320 "$RATE" "$@"
 # thread_ticks PID -> "thread-name ticks" per distinct thread name (names with spaces joined by _).
 thread_ticks() {
   for task in /proc/"$1"/task/*; do
