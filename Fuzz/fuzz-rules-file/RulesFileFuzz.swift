@@ -24,7 +24,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         for (method, target) in [("GET", "/"), ("POST", "/api/v1/reports/7/generate/"), ("DELETE", "/a/b/../c?x=1"), ("PUT", "/%2e%2e/x/")] {
             if let match = ruleSet.match(method: method, target: target) {
                 let metadata = match.metadata(headers: [("X-A", "b")], redact: ["token"])
-                _ = match.description(metadata: metadata, status: 200)
+                let members = match.metadataMembers(headers: [("X-A", "b")], redact: ["token"])
+                precondition(Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, _ in preconditionFailure("a key twice") }) == metadata,
+                             "the members are the metadata")
+                precondition(match.description(members: members, status: 200) == match.description(metadata: metadata, status: 200),
+                             "both ways describe the activity alike")
             }
         }
         _ = RuleChecker.warnings(ruleSet, testedRuleIDs: [])

@@ -112,7 +112,7 @@ struct MethodIndex: Sendable {
         if let position = exact[path] { return (rules[position], []) }
         var best: Int?
         visit(0, depth: 0, segments: segments, rules: rules, best: &best)
-        if let best, let captures = rules[best].captures(path: path, segments: segments) {
+        if let best, case let .template(template) = rules[best].pattern, let captures = template.captures(ofMatching: segments) {
             return (rules[best], captures)
         }
         for position in regexes {

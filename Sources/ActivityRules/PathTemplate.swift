@@ -104,6 +104,25 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         }
         return captures
     }
+
+    /// The captured parameters of a path the method index's trie matched with this template: the
+    /// trie compared every literal, checked every constraint and the trailing slash, so only the
+    /// parameters are read (`match` compares the literals again; measured by `tracking-profile.sh`
+    /// at ~0.3 µs of a tracked request). Nil only when the segment counts cannot match, which the
+    /// trie rules out: a misuse is a non-match, never a trap. `TrieDifferentialTests` check that
+    /// both give the same captures for every path the index matches.
+    func captures(ofMatching path: PathSegments) -> [(name: String, value: String)]? {
+        guard hasDoubleStar ? path.segments.count >= segments.count - 1 : path.segments.count == segments.count else { return nil }
+        var captures: [(name: String, value: String)] = []
+        for (index, segment) in segments.enumerated() {
+            switch segment {
+            case .doubleStar: return captures
+            case .star, .literal: continue
+            case let .parameter(name, _): captures.append((name, String(path.segments[index])))
+            }
+        }
+        return captures
+    }
 }
 
 /// A path already split into segments, computed once per request.

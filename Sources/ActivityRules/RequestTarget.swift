@@ -15,6 +15,23 @@ public struct RequestTarget: Sendable, Hashable {
     ///
     /// An absolute-form target (`http://host/path`) is reduced to its path; a fragment is dropped.
     public init(_ target: String) {
+        // The common target, a normal path with no query or fragment, is kept as it is: the
+        // request's string shared, not sliced and copied.
+        if Self.isPlainPath(target.utf8) {
+            self.init(path: target, query: "")
+        } else {
+            self.init(splitting: target)
+        }
+    }
+
+    private init(path: String, query: String) {
+        self.path = path
+        self.query = query
+    }
+
+    /// The general way, for any target; `init(_:)` gives the same for a plain path without it
+    /// (`NormalisationTests` compare the two over every short target of a small alphabet).
+    init(splitting target: String) {
         var raw = Substring(target)
         if let hash = firstIndex(of: UInt8(ascii: "#"), in: raw) { raw = raw[..<hash] }
         if raw.utf8.first != UInt8(ascii: "/"), let scheme = raw.range(of: "://") {
@@ -56,6 +73,16 @@ public struct RequestTarget: Sendable, Hashable {
         // Over the contiguous bytes: stepping a `UTF8View` index byte by byte was the match's
         // largest cost after hashing (this runs for every request).
         return bytes.withContiguousStorageIfAvailable(isAlreadyNormal) ?? Array(bytes).withUnsafeBufferPointer(isAlreadyNormal)
+    }
+
+    /// Whether `bytes` are a normalised path with no query (`?`) and no fragment (`#`): then the
+    /// target is its own path. False when the bytes are not contiguous (the general way handles
+    /// those).
+    static func isPlainPath(_ bytes: String.UTF8View) -> Bool {
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        return bytes.withContiguousStorageIfAvailable { buffer in
+            !buffer.contains { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } && isAlreadyNormal(buffer)
+        } ?? false
     }
 
     private static func isAlreadyNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -34,32 +34,46 @@ public struct RuleMatch: Sendable {
     /// A repeated query parameter gives its last value, as Django's `request.GET[name]` does, so
     /// the activity records the value the app acted on.
     public func metadata(headers: [(name: String, value: String)], redact: Set<String> = []) -> [String: String] {
-        var result: [String: String] = [:]
+        Dictionary(metadataMembers(headers: headers, redact: redact).map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// The same metadata as members sorted by key (`MetadataMember.sortedUnique`).
+    public func metadataMembers(headers: [(name: String, value: String)], redact: Set<String> = []) -> [MetadataMember] {
+        var members: [MetadataMember] = []
         if rule.metadata.pathParameters {
-            for capture in captures { result[capture.name] = capture.value }
+            for capture in captures { members.append(MetadataMember(key: capture.name, value: capture.value)) }
         }
         if !rule.metadata.query.isEmpty {
             let items = target.queryItems
             for name in rule.metadata.query {
                 guard let item = items.last(where: { $0.name == name }) else { continue }
-                result["query.\(name)"] = redact.contains(name.lowercased()) ? Secret.redacted : item.value
+                members.append(MetadataMember(key: "query.\(name)", value: redact.contains(name.lowercased()) ? Secret.redacted : item.value))
             }
         }
         for name in rule.metadata.headers {
             let values = headers.filter { headerName($0.name, is: name) }.map(\.value)
-            if !values.isEmpty { result["header.\(name)"] = values.joined(separator: ", ") }
+            if !values.isEmpty { members.append(MetadataMember(key: "header.\(name)", value: values.joined(separator: ", "))) }
         }
-        return result
+        return MetadataMember.sortedUnique(members)
     }
 
     /// The activity description from the rule's `description_template`.
     public func description(metadata: [String: String], status: Int) -> String {
+        description(status: status) { metadata[$0] }
+    }
+
+    /// The same, reading sorted members (`metadataMembers`): a few compared in turn.
+    public func description(members: [MetadataMember], status: Int) -> String {
+        description(status: status) { name in members.first { $0.key == name }?.value }
+    }
+
+    private func description(status: Int, metadata: (String) -> String?) -> String {
         rule.descriptionTemplate.render { name in
             switch name {
             case "method": method
             case "path": target.path
             case "status": String(status)
-            default: metadata[name] ?? captures.first(where: { $0.name == name })?.value
+            default: metadata(name) ?? captures.first(where: { $0.name == name })?.value
             }
         }
     }

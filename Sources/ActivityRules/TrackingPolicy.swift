@@ -75,16 +75,16 @@ public final class TrackingPolicy: Sendable {
         guard match.records(status: status) else { return nil }
         let address = clientIP.resolve(peer: peer, headers: requestHeaders)
         let trusted = clientIP.isTrusted(peer: peer)
-        let metadata = match.metadata(headers: requestHeaders, redact: privacy.redactedQueryNames)
+        let metadata = match.metadataMembers(headers: requestHeaders, redact: privacy.redactedQueryNames)
         return Activity(
             ruleID: match.ruleID, activityType: match.activityType,
-            description: match.description(metadata: metadata, status: status),
+            description: match.description(members: metadata, status: status),
             method: match.method, path: match.target.path, status: status,
             clientIP: privacy.ip(address.ip), ipVerified: address.verified, peer: privacy.ip(address.peer),
             forwardedChain: address.chain.map { privacy.forwardedEntry($0) },
             userAgent: privacy.userAgent(requestHeaders.last { headerName($0.name, is: "user-agent") }?.value),
             userID: identity.userID(requestHeaders: requestHeaders, responseHeaders: responseHeaders, peerTrusted: trusted),
-            metadata: metadata
+            metadataMembers: metadata
         )
     }
 }

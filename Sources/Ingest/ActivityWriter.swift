@@ -83,25 +83,28 @@ public final class ActivityWriter: Service, Sendable {
     /// Hands over the rows of `batch` (empty afterwards): one lock for all of them. Never blocks
     /// on I/O and never suspends.
     public func record(_ batch: inout ActivityRowBatch) {
-        handOver(&batch)
+        handOver(&batch, collectingAcceptances: false)
     }
 
+    /// `collectingAcceptances`: whether to return each row's fate (drops are counted either way);
+    /// the loops' hand-off does not read it, and the array was an allocation per loop turn.
     @discardableResult
-    private func handOver(_ batch: inout ActivityRowBatch) -> [Acceptance] {
+    private func handOver(_ batch: inout ActivityRowBatch, collectingAcceptances: Bool = true) -> [Acceptance] {
         guard !batch.isEmpty else { return [] }
         let (rows, missing) = batch.take()
         noteDropped(.invalid, count: missing, detail: "a row's bytes were not where its batch noted them")
-        return enqueue(rows)
+        return enqueue(rows, collectingAcceptances: collectingAcceptances)
     }
 
     /// Queues rows that are already encoded, in order: each to the queue, or when it is full to
-    /// the spool's hand-off list, or dropped. One lock for all of them.
+    /// the spool's hand-off list, or dropped. One lock for all of them. Returns each row's fate
+    /// when `collectingAcceptances`, else nothing.
     @discardableResult
-    func enqueue(_ rows: [EncodedActivity]) -> [Acceptance] {
+    func enqueue(_ rows: [EncodedActivity], collectingAcceptances: Bool = true) -> [Acceptance] {
         let now = ContinuousClock.now
         let capacity = configuration.queue.capacity
         var acceptances: [Acceptance] = []
-        acceptances.reserveCapacity(rows.count)
+        if collectingAcceptances { acceptances.reserveCapacity(rows.count) }
         var (stopped, full) = (0, 0)
         shared.withLock { state in
             for row in rows {
@@ -120,7 +123,7 @@ public final class ActivityWriter: Service, Sendable {
                 if case .dropped(let reason) = acceptance {
                     if reason == .stopped { stopped += 1 } else { full += 1 }
                 }
-                acceptances.append(acceptance)
+                if collectingAcceptances { acceptances.append(acceptance) }
             }
         }
         noteDropped(.stopped, count: stopped, detail: nil)

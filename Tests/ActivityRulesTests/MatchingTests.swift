@@ -151,6 +151,34 @@ import Testing
         #expect(metadata == ["id": "7", "query.format": "a b", "query.token": "<redacted>", "header.x-source": "cli"])
         #expect(match.description(metadata: metadata, status: 201) == "POST r 7 as a b from cli (201)")
         #expect(match.description(metadata: ["id": "7"], status: 201) == "POST r 7 as - from - (201)")
+        // The members the activity keeps: the same, sorted by key bytes, described the same.
+        let members = match.metadataMembers(headers: headers(["x-source: cli", "X-Other: no"]), redact: ["token"])
+        #expect(members.map(\.key) == ["header.x-source", "id", "query.format", "query.token"])
+        #expect(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) }) == metadata)
+        #expect(match.description(members: members, status: 201) == "POST r 7 as a b from cli (201)")
+    }
+
+    /// A name listed twice gives one member, as one dictionary key did (header names are lower-cased
+    /// when the file is read); equal keys keep the last value added, and keys sort by their bytes
+    /// (upper case before lower, `é` after ASCII).
+    @Test func metadataMembersAreSortedAndUnique() throws {
+        let ruleSet = try rules("""
+        version: 1
+        rules:
+          - id: r
+            description: d.
+            activity: a
+            match: {methods: [GET], path: "/r/{id}"}
+            metadata: {query: [b, a, b, B, é], headers: [X-A, x-a]}
+        """)
+        let match = try #require(ruleSet.match(method: "GET", target: "/r/7?a=1&b=2&B=3&%C3%A9=4"))
+        let members = match.metadataMembers(headers: headers(["X-A: h"]), redact: [])
+        #expect(members.map(\.key) == ["header.x-a", "id", "query.B", "query.a", "query.b", "query.é"])
+        #expect(members.map(\.value) == ["h", "7", "3", "1", "2", "4"])
+        let sorted = MetadataMember.sortedUnique([
+            MetadataMember(key: "k", value: "first"), MetadataMember(key: "a", value: "x"), MetadataMember(key: "k", value: "last"),
+        ])
+        #expect(sorted == [MetadataMember(key: "a", value: "x"), MetadataMember(key: "k", value: "last")])
     }
 
     /// Django's `request.GET[name]` is the last value of a repeated parameter: the activity records

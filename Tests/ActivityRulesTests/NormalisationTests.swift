@@ -31,6 +31,28 @@ import Testing
         #expect(target.query == query)
     }
 
+    /// The shortcut for a plain path (kept as it is) against the general way, on every target of
+    /// up to five characters over an alphabet of what normalisation looks at.
+    @Test func plainPathShortcutAgreesWithTheGeneralWay() {
+        let alphabet = ["/", ".", "%", "2", "e", "?", "#", "\u{E9}"]
+        var targets = [""]
+        var plain = 0
+        for _ in 1...5 {
+            targets = targets + targets.flatMap { prefix in alphabet.map { prefix + $0 } }
+        }
+        for target in Set(targets) {
+            let split = RequestTarget(splitting: target)
+            let shortcut = RequestTarget(target)
+            // Bytes, not `==`: strings compare by canonical equivalence.
+            #expect(Array(shortcut.path.utf8) == Array(split.path.utf8) && Array(shortcut.query.utf8) == Array(split.query.utf8), "\(target)")
+            if RequestTarget.isPlainPath(target.utf8) {
+                plain += 1
+                #expect(split.path == target && split.query.isEmpty, "\(target)")
+            }
+        }
+        #expect(plain > 100)
+    }
+
     @Test func queryItemsDecode() {
         let items = RequestTarget("/a?x=1+2&y=%2F&z&&w=").queryItems
         #expect(items.map(\.name) == ["x", "y", "z", "w"])

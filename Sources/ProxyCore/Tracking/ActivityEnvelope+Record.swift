@@ -3,13 +3,12 @@ import Ingest
 extension ActivityEnvelope {
     /// The row for the `activity` table, as values the writer encodes straight into its tuple.
     /// Metadata is the rule's (path parameters, allow-listed query parameters and headers, already
-    /// redacted), keys sorted so equal metadata is equal text, then what the proxy measured:
+    /// redacted), keys sorted (`Activity.metadataMembers` is) so equal metadata is equal text, then what the proxy measured:
     /// `request_bytes`, `response_bytes`, and `transfer_incomplete: true` when the response broke off.
     var rowValues: ActivityRowValues {
         var metadata: [(key: String, value: ActivityRowValues.MetadataValue)] = []
-        metadata.reserveCapacity(activity.metadata.count + 3)
-        for (key, value) in activity.metadata { metadata.append((key, .string(value))) }
-        metadata.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        metadata.reserveCapacity(activity.metadataMembers.count + 3)
+        for member in activity.metadataMembers { metadata.append((member.key, .string(member.value))) }
         metadata.append(("request_bytes", .integer(requestBytes)))
         metadata.append(("response_bytes", .integer(responseBytes)))
         if !completed { metadata.append(("transfer_incomplete", .boolean(true))) }

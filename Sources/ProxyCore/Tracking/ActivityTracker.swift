@@ -66,9 +66,10 @@ package final class ActivityTracker: Sendable {
     }
 
     /// The activity-to-be of a request, or nil when no rule matches it. A request a rule matched
-    /// but an exception excluded is counted in `traffic` under the exception's id.
+    /// but an exception excluded is counted in `traffic` under the exception's id. `headers` are
+    /// made only for a request that becomes an activity.
     package func begin(
-        method: String, target: String, headers: some Sequence<(name: String, value: String)>, peer: String,
+        method: String, target: String, headers: @autoclosure () -> [(name: String, value: String)], peer: String,
         random: inout some RandomNumberGenerator, traffic: LoopTraffic? = nil
     ) -> PendingActivity? {
         let policy = currentPolicy
@@ -82,7 +83,7 @@ package final class ActivityTracker: Sendable {
         case .unmatched:
             return nil
         }
-        let headers = Array(headers)
+        let headers = headers()
         let given = headers.first { HeaderName.equalsLowercase($0.name.utf8, requestIDHeader.utf8) }?.value
         return PendingActivity(
             policy: policy, match: match, peer: peer, requestHeaders: headers,
