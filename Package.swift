@@ -364,7 +364,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("fuzz-forwarded-for", ["ActivityRules"]),
     ("fuzz-jwt", ["TokenVerification", "ActivityRules", "ConfigValues"]),
     ("fuzz-description-template", ["ActivityRules"]),
-    ("fuzz-rules-file", ["ActivityRules"]),
+    ("fuzz-rules-file", ["ActivityRules", "ConfigValues"]),
     ("fuzz-config-file", ["DeploymentConfiguration", "ProxyCore", "Analytics", "ActivityRules", "Ingest", "ConfigValues"]),
 ]
 

@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/common.sh
 . bench/common.sh
-[ $# -ge 4 ] || { sed -n '2,15p' "$0" >&2; exit 64; }
+[ $# -ge 4 ] || { sed -n '2,17p' "$0" >&2; exit 64; }
 RATE=$1; SECS=$2; ROUNDS=$3; shift 3
 command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 1; }
 tracking_setup tp-tracking-profile 18411 18420 "$RATE" "$@"
@@ -35,12 +35,17 @@ for round in $(seq 1 "$ROUNDS"); do
     after=$(cpu_ticks "${PID[$name]}")
     reqs=$(awk '/requests in/ {print $1}' <<<"$out")
     cpu=$(awk -v t=$((after - before)) -v k="$TICK" -v r="$reqs" 'BEGIN { printf "%.2f", t * 1000000 / k / r }')
-    perf record -q -F 999 --call-graph dwarf,16384 -p "${PID[$name]}" -o "$WORK/perf.data" -- sleep "$SECS" 2>/dev/null &
+    rm -f "$WORK/perf.data"
+    perf record -q -F 999 --call-graph dwarf,16384 -p "${PID[$name]}" -o "$WORK/perf.data" -- sleep "$SECS" 2> "$WORK/perf.log" &
     sampler=$!
     sampled=$(wrk -t1 -c32 -d"${SECS}s" -s "$WORK/paced.lua" "$url" | awk '/requests in/ {print $1}')
-    wait "$sampler" || true
+    wait "$sampler" && [ -s "$WORK/perf.data" ] || {
+      cat "$WORK/perf.log" >&2
+      echo "perf could not sample $name (as root, or lower /proc/sys/kernel/perf_event_paranoid)" >&2
+      exit 1
+    }
     echo "  round $round $name: $reqs requests, CPU $cpu us/req ($sampled requests sampled)"
-    perf script -i "$WORK/perf.data" -F comm,tid,ip,sym 2>/dev/null | swift demangle --simplified > "$WORK/stacks.txt"
+    perf script -i "$WORK/perf.data" -F comm,tid,ip,sym 2> "$WORK/perf.log" | swift demangle --simplified > "$WORK/stacks.txt"
     python3 bench/tracking-profile.py "$WORK/stacks.txt" "$sampled" "$cpu" "$name" "$WORK/results"
   done
 done

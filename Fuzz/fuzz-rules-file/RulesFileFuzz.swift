@@ -1,3 +1,4 @@
+import ConfigValues
 import FuzzDriver
 @testable import ActivityRules
 
@@ -23,10 +24,15 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         precondition(ruleSet.hash.utf8.count == 64, "a SHA-256 hex hash")
         for (method, target) in [("GET", "/"), ("POST", "/api/v1/reports/7/generate/"), ("DELETE", "/a/b/../c?x=1"), ("PUT", "/%2e%2e/x/")] {
             if let match = ruleSet.match(method: method, target: target) {
-                let metadata = match.metadata(headers: [("X-A", "b")], redact: ["token"])
-                let members = match.metadataMembers(headers: [("X-A", "b")], redact: ["token"])
-                precondition(Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, _ in preconditionFailure("a key twice") }) == metadata,
-                             "the members are the metadata")
+                let headers: [(name: String, value: String)] = [("X-A", "b"), ("x-b", "c")]
+                let metadata = match.metadata(headers: headers, redact: ["token"])
+                let members = match.metadataMembers(headers: headers, redact: ["token"])
+                let reference = referenceMetadata(match, headers: headers, redact: ["token"])
+                // Bytes, not `==`: keys compare by canonical equivalence, the row stores bytes.
+                precondition(members.map { Array($0.key.utf8) } == reference.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) },
+                             "the members' keys are the dictionary's, sorted by their bytes")
+                precondition(members.allSatisfy { member in reference[member.key].map { Array($0.utf8) } == Array(member.value.utf8) },
+                             "the members' values are the dictionary's")
                 precondition(match.description(members: members, status: 200) == match.description(metadata: metadata, status: 200),
                              "both ways describe the activity alike")
             }
@@ -45,3 +51,22 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
 @main
 enum RulesFileFuzz { static func main() { runFuzzer(fuzzOneInput) } }
+
+/// The metadata as a dictionary made it before `metadataMembers` (the reference the members must
+/// equal): path parameters, then `query.NAME`, then `header.NAME`, each assigned in turn.
+func referenceMetadata(_ match: RuleMatch, headers: [(name: String, value: String)], redact: Set<String>) -> [String: String] {
+    var result: [String: String] = [:]
+    if match.rule.metadata.pathParameters {
+        for capture in match.captures { result[capture.name] = capture.value }
+    }
+    let items = match.target.queryItems
+    for name in match.rule.metadata.query {
+        guard let item = items.last(where: { $0.name == name }) else { continue }
+        result["query.\(name)"] = redact.contains(name.lowercased()) ? Secret.redacted : item.value
+    }
+    for name in match.rule.metadata.headers {
+        let values = headers.filter { headerName($0.name, is: name) }.map(\.value)
+        if !values.isEmpty { result["header.\(name)"] = values.joined(separator: ", ") }
+    }
+    return result
+}

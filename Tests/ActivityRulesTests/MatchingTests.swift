@@ -175,6 +175,17 @@ import Testing
         let members = match.metadataMembers(headers: headers(["X-A: h"]), redact: [])
         #expect(members.map(\.key) == ["header.x-a", "id", "query.B", "query.a", "query.b", "query.é"])
         #expect(members.map(\.value) == ["h", "7", "3", "1", "2", "4"])
+        // Canonically equal names are one key, as in a dictionary: the first name's bytes, the last value.
+        let accents = try rules("""
+        version: 1
+        rules:
+          - {id: r, description: d., activity: a, match: {methods: [GET], path: "/r"}, metadata: {query: ["\u{E9}", "e\u{301}"]}}
+        """)
+        let accented = try #require(accents.match(method: "GET", target: "/r?%C3%A9=1"))
+        let one = accented.metadataMembers(headers: [], redact: [])
+        #expect(one.count == 1)
+        #expect(one.map { Array($0.key.utf8) } == [Array("query.\u{E9}".utf8)])
+        #expect(one.map(\.value) == ["1"])
         let sorted = MetadataMember.sortedUnique([
             MetadataMember(key: "k", value: "first"), MetadataMember(key: "a", value: "x"), MetadataMember(key: "k", value: "last"),
         ])
