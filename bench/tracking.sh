@@ -49,15 +49,7 @@ source .pgdata/env
 "$BIN" db migrate >/dev/null
 psql -X -q -c "TRUNCATE activity" >/dev/null
 
-cat > "$WORK/up.conf" <<NGX
-worker_processes 1;
-pid $WORK/up.pid;
-error_log $WORK/up.error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $WORK/body; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP; location / { return 200 '{"status":"generated"}'; } } }
-NGX
-nginx -c "$WORK/up.conf" -p "$WORK"
+tracking_upstream "$UP"
 printf 'version: 1\nrules: []\n' > "$WORK/no-rules.yaml"
 
 declare -A PID

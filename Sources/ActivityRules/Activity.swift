@@ -30,9 +30,7 @@ public struct Activity: Sendable, Hashable {
     public var metadataMembers: [MetadataMember]
 
     /// The metadata as a dictionary (for reading; the activity keeps `metadataMembers`).
-    public var metadata: [String: String] {
-        Dictionary(metadataMembers.lazy.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
-    }
+    public var metadata: [String: String] { MetadataMember.dictionary(metadataMembers) }
 }
 
 extension Activity {
@@ -62,24 +60,27 @@ public struct MetadataMember: Sendable, Hashable {
         self.value = value
     }
 
-    /// `members` sorted by the keys' UTF-8 bytes with one member per key: of equal keys the one
-    /// added last, as assigning them to a dictionary in turn would keep.
+    /// `members` as a dictionary assigned them in turn would hold them, sorted by the keys' UTF-8
+    /// bytes: one member per key, where keys are equal by canonical equivalence as a dictionary's
+    /// are (`"é"` precomposed and decomposed are one key), with the first key's bytes and the last
+    /// value. A few members, compared in turn.
     static func sortedUnique(_ members: [MetadataMember]) -> [MetadataMember] {
         guard members.count > 1 else { return members }
-        let ordered = members.indices.sorted { first, second in
-            let (a, b) = (members[first].key.utf8, members[second].key.utf8)
-            if a.elementsEqual(b) { return first < second }
-            return a.lexicographicallyPrecedes(b)
-        }
-        var result: [MetadataMember] = []
-        result.reserveCapacity(members.count)
-        for index in ordered {
-            if let last = result.last, last.key.utf8.elementsEqual(members[index].key.utf8) {
-                result[result.count - 1] = members[index]
+        var unique: [MetadataMember] = []
+        unique.reserveCapacity(members.count)
+        for member in members {
+            if let index = unique.firstIndex(where: { $0.key == member.key }) {
+                unique[index].value = member.value
             } else {
-                result.append(members[index])
+                unique.append(member)
             }
         }
-        return result
+        unique.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        return unique
+    }
+
+    /// Members (unique, as `sortedUnique` makes them) as a dictionary.
+    static func dictionary(_ members: [MetadataMember]) -> [String: String] {
+        Dictionary(members.lazy.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 }

@@ -34,36 +34,28 @@ public struct RuleMatch: Sendable {
     /// A repeated query parameter gives its last value, as Django's `request.GET[name]` does, so
     /// the activity records the value the app acted on.
     public func metadata(headers: [(name: String, value: String)], redact: Set<String> = []) -> [String: String] {
-        Dictionary(metadataMembers(headers: headers, redact: redact).map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        MetadataMember.dictionary(metadataMembers(headers: headers, redact: redact))
     }
 
-    /// The same metadata as members sorted by key bytes.
-    ///
-    /// Keys are set as a `[String: String]` assigns them: a key canonically equal to one already
-    /// set (`"query.é"` precomposed and decomposed, two names a rules file may list) replaces that
-    /// member's value and keeps the first key's bytes. A few members, compared in turn.
+    /// The same metadata as members sorted by key bytes, keys set as a dictionary sets them
+    /// (`MetadataMember.sortedUnique`: two names a rules file may list as `"query.é"` precomposed
+    /// and decomposed are one key).
     public func metadataMembers(headers: [(name: String, value: String)], redact: Set<String> = []) -> [MetadataMember] {
         var members: [MetadataMember] = []
-        func set(_ key: String, _ value: String) {
-            if let index = members.firstIndex(where: { $0.key == key }) {
-                members[index].value = value
-            } else {
-                members.append(MetadataMember(key: key, value: value))
-            }
-        }
+        func add(_ key: String, _ value: String) { members.append(MetadataMember(key: key, value: value)) }
         if rule.metadata.pathParameters {
-            for capture in captures { set(capture.name, capture.value) }
+            for capture in captures { add(capture.name, capture.value) }
         }
         if !rule.metadata.query.isEmpty {
             let items = target.queryItems
             for name in rule.metadata.query {
                 guard let item = items.last(where: { $0.name == name }) else { continue }
-                set("query.\(name)", redact.contains(name.lowercased()) ? Secret.redacted : item.value)
+                add("query.\(name)", redact.contains(name.lowercased()) ? Secret.redacted : item.value)
             }
         }
         for name in rule.metadata.headers {
             let values = headers.filter { headerName($0.name, is: name) }.map(\.value)
-            if !values.isEmpty { set("header.\(name)", values.joined(separator: ", ")) }
+            if !values.isEmpty { add("header.\(name)", values.joined(separator: ", ")) }
         }
         return MetadataMember.sortedUnique(members)
     }

@@ -3,8 +3,9 @@ import Ingest
 extension ActivityEnvelope {
     /// The row for the `activity` table, as values the writer encodes straight into its tuple.
     /// Metadata is the rule's (path parameters, allow-listed query parameters and headers, already
-    /// redacted), keys sorted (`Activity.metadataMembers` is) so equal metadata is equal text, then what the proxy measured:
-    /// `request_bytes`, `response_bytes`, and `transfer_incomplete: true` when the response broke off.
+    /// redacted), keys sorted (`Activity.metadataMembers` is) so equal metadata is equal text, then
+    /// what the proxy measured: `request_bytes`, `response_bytes`, and `transfer_incomplete: true`
+    /// when the response broke off.
     var rowValues: ActivityRowValues {
         var metadata: [(key: String, value: ActivityRowValues.MetadataValue)] = []
         metadata.reserveCapacity(activity.metadataMembers.count + 3)
