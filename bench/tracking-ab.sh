@@ -10,12 +10,13 @@
 # Example (an A/B of two builds against an untracked reference, 10,000 req/s, 5 rounds of 6 s):
 #   bench/tracking-ab.sh 10000 6 5 off:/tmp/new:none:down base:/tmp/base:rules/reports-app.yaml:down \
 #     new:/tmp/new:rules/reports-app.yaml:down
-# Also prints each instance's CPU per request by thread name (event loops, the writer's threads).
+# Also prints each instance's CPU per request by thread name (event loops; the activity builder and
+# the writer's tasks on the cooperative pool, `default-qos`; the spool's thread, `TP-`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/common.sh
 . bench/common.sh
-[ $# -ge 4 ] || { sed -n '2,13p' "$0" >&2; exit 64; }
+[ $# -ge 4 ] || { sed -n '2,14p' "$0" >&2; exit 64; }
 RATE=$1; SECS=$2; ROUNDS=$3; shift 3
 tracking_setup tp-tracking-ab 18311 18320 "$RATE" "$@"
 # thread_ticks PID -> "thread-name ticks" per distinct thread name (names with spaces joined by _).

@@ -19,13 +19,15 @@ import statistics
 import sys
 
 # (part, frame substrings): tracking's parts first, most specific first, then the rest by thread.
+# A part is charged on whichever thread it runs: the loops, or the activity builder's task.
 PARTS = [
     ("rule decision", ["RuleSet.decide("]),
     ("begin: rest (headers, request id, clocks)", ["ActivityTracker.begin"]),
     ("activity (client IP, user, metadata, description)", ["TrackingPolicy.activity(for"]),
     ("row: values and encoding", ["ActivityWriter.encode(", "rowValues.getter", "outlined destroy of ActivityRowValues"]),
-    ("hand-off to the writer (per loop turn)", ["LoopActivityRows.handOff", "ActivityWriter.record("]),
-    ("finish: rest", ["ActivityTracker.finish", "LoopActivityRows.add", "ProxyServerHandler.record("]),
+    ("hand-offs (loop turn to builder, rows to writer)", ["LoopActivityRows.handOff", "ActivityWriter.record(", "ActivityBuilder.accept("]),
+    ("finish: rest", ["ActivityTracker.finish", "LoopActivityRows.add", "ProxyServerHandler.record(", "FinishedActivity.init("]),
+    ("builder: rest (its ticks, releasing requests)", ["ActivityBuilder."]),
     ("pending activity released", ["PendingActivity.__deallocating_deinit"]),
 ]
 
@@ -52,7 +54,7 @@ def stacks(path):
         yield comm, kernel, frames
 
 
-SUMMED = ["= tracking code on the loops"]
+SUMMED = ["= tracking code (on any thread)"]
 REST = ["event loops: the proxying itself, user", "event loops: the proxying itself, kernel", "other threads (writer, spool, pools)"]
 WHOLE = "= all (CPU per request, /proc)"
 

@@ -1,7 +1,7 @@
 // tracking-bench: what tracking costs the proxy's CPU per request, without sockets, amplification
-// or neighbours: the event loop's tracking work (rule match, activity, row, hand-off) timed on an
-// event loop's thread, and the writer's threads (queue, spool or COPY) from the process's CPU
-// time less their idle cost.
+// or neighbours: the event loop's tracking work (rule match, the finished request's hand-off)
+// timed on an event loop's thread, and the work off the loop (the activity builder: activity and
+// row; the writer's threads: queue, spool or COPY) from the process's CPU time less its idle cost.
 //
 //   tracking-bench [DATABASE_URL] [REQUESTS] [per-row]
 //
@@ -99,7 +99,8 @@ func run(_ tracker: ActivityTracker, pause: Duration) async throws -> Double {
     return total
 }
 
-let group = ServiceGroup(services: [writer], logger: logger)
+// The tracked tracker's builder runs as the sidecar runs it; the untracked one's never gets a row.
+let group = ServiceGroup(services: [writer] + (tracker.builder.map { [$0] } ?? []), logger: logger)
 try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     try await Task.sleep(for: .milliseconds(300))
@@ -132,7 +133,7 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     print("tracking-bench: \(requests) requests, \(perTurn) per loop turn\(perRow ? ", rows handed over one by one" : ""), \(status.rowsWritten) rows written, \(status.spoolRecords) spooled, \(status.dropped) dropped")
     line("untracked request on the loop (no rule matches)", offPerRequest)
     line("tracked request on the loop (begin, finish, hand-off)", onPerRequest)
-    line("tracked request: the writer's threads", writerPerRequest)
+    line("tracked request off the loop (builder, writer's threads)", writerPerRequest)
     line("tracking cost per request (tracked - untracked)", onPerRequest + writerPerRequest - offPerRequest)
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()

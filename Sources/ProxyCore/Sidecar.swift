@@ -66,7 +66,10 @@ package struct Sidecar: Sendable {
             "rules.file": "\(configuration.tracking.rulesFile)", "rules.hash": "\(policy.rules.hash)", "rules.count": "\(policy.rules.count)",
         ])
         let writer = ActivityWriter(configuration: configuration.ingest, version: version, logger: logger)
-        let tracker = ActivityTracker(policy: policy, writer: writer, group: group, logger: logger)
+        // The builder's delay (two intervals at most) adds to what `kill -9` can lose (one spool
+        // sync interval): a tenth of it at most.
+        let buildInterval = min(.milliseconds(10), configuration.ingest.spool.syncInterval.duration / 20)
+        let tracker = ActivityTracker(policy: policy, writer: writer, group: group, buildInterval: buildInterval, logger: logger)
         let traffic = TrafficCounters(group: group)
         let server = Self.makeProxyServer(
             configuration: configuration, upstreamAddress: upstreamAddress, group: group, tracker: tracker, logger: logger, traffic: traffic)
@@ -113,8 +116,8 @@ package struct Sidecar: Sendable {
     }
 
     /// The sidecar's services in start order; graceful shutdown runs in reverse: the admin
-    /// listener stops, the proxy drains its in-flight requests (recording their activities), then
-    /// the writer flushes.
+    /// listener stops, the proxy drains its in-flight requests (recording their activities), the
+    /// activity builder builds the rows still waiting, then the writer flushes.
     package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
         let configuration = configuration
         let logger = logger
@@ -125,6 +128,11 @@ package struct Sidecar: Sendable {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: writer),
+        ]
+        // After the writer and before the proxy: builds the rows of the proxy's last requests
+        // after it drained, before the writer flushes.
+        if let builder = tracker.builder { services.append(.init(service: builder)) }
+        services += [
             // After the writer: stops before it, handing it the last part-minute.
             .init(service: SystemMetricsRecorder(traffic: traffic, writer: writer, interval: configuration.ingest.systemMetricsInterval.duration)),
             .init(service: RulesReloader(path: configuration.tracking.rulesFile, tracker: tracker, logger: logger)),

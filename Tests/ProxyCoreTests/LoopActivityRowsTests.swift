@@ -2,13 +2,15 @@ import ActivityRules
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 @testable import Ingest
 @testable import ProxyCore
 
-/// Issue 14: the rows an event loop records in one turn go to the writer together, after the
-/// turn, in order, each once.
+/// Issue 14: the requests an event loop finishes in one turn go to the activity builder together,
+/// after the turn; their rows reach the writer in order, each once, from the builder or, when it
+/// refuses, from the loop.
 @Suite struct LoopActivityRowsTests {
     /// Runs `body` with a one-loop group, shut down afterwards even when `body` throws.
     func withGroup(_ body: (MultiThreadedEventLoopGroup) async throws -> Void) async throws {
@@ -22,18 +24,23 @@ import Testing
         try await group.shutdownGracefully()
     }
 
-    @Test func aTurnsRowsReachTheWriterTogetherAfterTheTurn() async throws {
-        let fixture = try RulesFixture()
-        defer { fixture.remove() }
-        // Not run: `record` only queues, which is what this test reads.
-        let writer = ActivityWriter(configuration: IngestConfiguration(), logger: Logger(label: "test"))
-        try await withGroup { group in
-            let loop = group.next()
-            let tracker = ActivityTracker(policy: try fixture.policy(), writer: writer, group: group, logger: Logger(label: "test"))
-            let queuedDuringTheTurn = try await loop.submit { () throws -> Int in
+    /// A tracker on a one-loop group with a writer that is not run (`record` only queues, which is
+    /// what these tests read) and a builder that is not run unless a test runs it.
+    struct Setup {
+        let tracker: ActivityTracker
+        let builder: ActivityBuilder
+        let writer: ActivityWriter
+        let loop: any EventLoop
+
+        /// Finishes `count` tracked requests (report 0, 1, …) in one task on the loop, then lets
+        /// the turn's hand-off run; returns how many rows the writer had queued when the task ended.
+        @discardableResult
+        func finishInOneTurn(_ count: Int) async throws -> Int {
+            let (tracker, writer, loop) = (tracker, writer, loop)
+            let queuedInTheTurn = try await loop.submit { () throws -> Int in
                 var random = ConnectionRandom()
                 let rows = try #require(tracker.rows(for: loop))
-                for report in 0..<5 {
+                for report in 0..<count {
                     let pending = try #require(tracker.begin(
                         method: "POST", target: "/api/v1/reports/\(report)/generate/", headers: [("X-Forwarded-User", "alice")],
                         peer: "127.0.0.1", random: &random))
@@ -42,13 +49,97 @@ import Testing
                 }
                 return writer.status().queueDepth
             }.get()
-            #expect(queuedDuringTheTurn == 0, "rows are handed over after the turn, not one by one")
             // The hand-off was scheduled before this task, so it has run when this one does.
             try await loop.submit {}.get()
-            let queued = writer.shared.withLock { $0.queue.map { $0.row.record } }
-            #expect(queued.map { $0?.description } == (0..<5).map { "Generated report \($0)" })
-            #expect(queued.allSatisfy { $0?.userID == "alice" && $0?.metadataJSON.contains(#""request_bytes":2"#) == true })
-            #expect(Set(queued.compactMap { $0?.id }).count == 5)
+            return queuedInTheTurn
+        }
+
+        /// Builds what waits in the builder now; returns how many requests that was.
+        func buildWaiting() -> Int {
+            var random = ConnectionRandom()
+            var spare: [FinishedActivity] = []
+            return builder.buildWaiting(random: &random, reuse: &spare)
+        }
+
+        /// The writer's queued rows, in order.
+        var queued: [ActivityRecord?] { writer.shared.withLock { $0.queue.map { $0.row.record } } }
+    }
+
+    func withSetup(
+        buildInterval: Duration = .milliseconds(10), builderCapacity: Int = 65_536, _ body: (Setup) async throws -> Void
+    ) async throws {
+        let fixture = try RulesFixture()
+        defer { fixture.remove() }
+        let writer = ActivityWriter(configuration: IngestConfiguration(), logger: Logger(label: "test"))
+        try await withGroup { group in
+            let tracker = ActivityTracker(
+                policy: try fixture.policy(), writer: writer, group: group, buildInterval: buildInterval, builderCapacity: builderCapacity,
+                logger: Logger(label: "test"))
+            try await body(Setup(tracker: tracker, builder: try #require(tracker.builder), writer: writer, loop: group.next()))
+        }
+    }
+
+    /// Checks that `rows` are the rows of reports 0..<count, each once.
+    func expectReports(_ rows: [ActivityRecord?], count: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(rows.map { $0?.description } == (0..<count).map { "Generated report \($0)" }, sourceLocation: sourceLocation)
+        #expect(rows.allSatisfy { $0?.userID == "alice" && $0?.metadataJSON.contains(#""request_bytes":2"#) == true }, sourceLocation: sourceLocation)
+        #expect(Set(rows.compactMap { $0?.id }).count == count, sourceLocation: sourceLocation)
+    }
+
+    @Test func aTurnsRequestsReachTheBuilderTogetherAfterTheTurnAndItsRowsTheWriterInOrder() async throws {
+        try await withSetup { setup in
+            let queuedInTheTurn = try await setup.finishInOneTurn(5)
+            #expect(queuedInTheTurn == 0, "rows leave the loop after the turn")
+            #expect(setup.writer.status().queueDepth == 0, "the builder has them, not the writer")
+            #expect(setup.buildWaiting() == 5)
+            expectReports(setup.queued, count: 5)
+            #expect(setup.buildWaiting() == 0, "each request is built once")
+        }
+    }
+
+    /// A builder that would hold more than its capacity refuses the turn: the loop builds those
+    /// rows itself and hands them to the writer; none is lost or doubled.
+    @Test func aFullBuilderLeavesTheRowsToTheLoop() async throws {
+        try await withSetup(builderCapacity: 3) { setup in
+            try await setup.finishInOneTurn(5)
+            expectReports(setup.queued, count: 5)
+            #expect(setup.buildWaiting() == 0)
+        }
+    }
+
+    /// A builder that let its oldest value wait longer than two intervals (starved of CPU) refuses
+    /// new turns: those rows are built on the loop, so a row's time in memory stays bounded.
+    @Test func aBuilderThatFellBehindLeavesTheRowsToTheLoop() async throws {
+        // Never run: the builder falls behind at once.
+        try await withSetup(buildInterval: .milliseconds(5)) { setup in
+            try await setup.finishInOneTurn(2)
+            #expect(setup.writer.status().queueDepth == 0, "accepted: the builder is not behind yet")
+            try await Task.sleep(for: .milliseconds(30))
+            try await setup.finishInOneTurn(3)
+            expectReports(setup.queued, count: 3)
+            #expect(setup.buildWaiting() == 2)
+        }
+    }
+
+    /// Graceful shutdown ends the builder's wait at once and builds what waits (the proxy drained
+    /// before); afterwards it refuses, so the loops' last rows go straight to the writer.
+    @Test func gracefulShutdownBuildsWhatWaitsThenTheLoopsBuild() async throws {
+        // An hour between builds: only the shutdown builds these.
+        try await withSetup(buildInterval: .seconds(3600)) { setup in
+            let services = ServiceGroup(services: [setup.builder], logger: Logger(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await services.run() }
+                try await setup.finishInOneTurn(3)
+                #expect(setup.writer.status().queueDepth == 0)
+                let started = ContinuousClock.now
+                await services.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                #expect(ContinuousClock.now - started < .seconds(60), "the shutdown does not wait for the next build")
+            }
+            expectReports(setup.queued, count: 3)
+            // Stopped: the next turn's rows are built on the loop.
+            try await setup.finishInOneTurn(2)
+            #expect(setup.queued.count == 5)
         }
     }
 

@@ -5,8 +5,10 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Decides, per request, whether it is an activity, and turns finished exchanges into activity
-/// records handed to `recorder`.
+/// Decides, per request, whether it is an activity, and hands on the finished exchanges whose
+/// status the rule records: on the sidecar's loops to the loop's `LoopActivityRows` and from there
+/// to the `ActivityBuilder`, which builds the activities and rows off the loops; otherwise (tests)
+/// built at once and handed to `recorder`.
 ///
 /// The policy is an immutable object behind a lock that is held only to take a reference to it;
 /// `replaceRules` swaps the whole value, so a request sees either the old rules or the new ones,
@@ -15,22 +17,31 @@ import NIOCore
 package final class ActivityTracker: Sendable {
     private let policy: NIOLockedValueBox<TrackingPolicy>
     private let recorder: @Sendable (ActivityEnvelope) -> Void
-    /// Each event loop's rows, handed to the writer once per loop turn; nil without a writer.
+    /// Each event loop's finished requests, handed to `builder` once per loop turn; nil without a
+    /// writer.
     private let rowsByLoop: ActivityRowsByLoop?
+    /// Builds the loops' activities and rows off the loops; run it as a service (`Sidecar` does).
+    /// Nil when activities go to a recorder.
+    package var builder: ActivityBuilder? { rowsByLoop?.builder }
     /// Whether any identity source reads response headers (so they must be kept).
     let readsResponseHeaders: Bool
     /// The request header that carries a request id, lowercased.
     let requestIDHeader = "x-request-id"
 
     /// A tracker whose activities go to `writer` (the sidecar's, and `tracking-bench`'s): on the
-    /// loops of `group`, through each loop's `LoopActivityRows` (`rows(for:)`); elsewhere one by one.
-    package init(policy: TrackingPolicy, writer: ActivityWriter, group: any EventLoopGroup, logger: Logger) {
+    /// loops of `group`, through each loop's `LoopActivityRows` (`rows(for:)`) and `builder`, which
+    /// builds them every `buildInterval`; elsewhere one by one.
+    package init(
+        policy: TrackingPolicy, writer: ActivityWriter, group: any EventLoopGroup, buildInterval: Duration = .milliseconds(10),
+        builderCapacity: Int = 65_536, logger: Logger
+    ) {
         self.policy = NIOLockedValueBox(policy)
         self.recorder = { envelope in
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)
         }
-        self.rowsByLoop = ActivityRowsByLoop(group: group, writer: writer, logger: logger)
+        let builder = ActivityBuilder(writer: writer, interval: buildInterval, capacity: builderCapacity, logger: logger)
+        self.rowsByLoop = ActivityRowsByLoop(group: group, builder: builder, writer: writer, logger: logger)
         self.readsResponseHeaders = Self.readsResponseHeaders(policy)
     }
 
@@ -91,23 +102,19 @@ package final class ActivityTracker: Sendable {
             occurredAt: Date(), startedAt: .now())
     }
 
-    /// Builds the activity of a finished exchange and hands it on (to `rows` when given: the loop's
-    /// rows, handed to the writer at the end of the loop's turn), unless the rule does not record
-    /// this status.
+    /// Hands on a finished exchange (to `rows` when given: the loop's, handed to the builder at the
+    /// end of the loop's turn; otherwise built now for the recorder), unless the rule does not
+    /// record this status.
     package func finish(
         _ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator, rows: LoopActivityRows? = nil
     ) {
-        guard
-            let activity = pending.policy.activity(
-                for: pending.match, peer: pending.peer, requestHeaders: pending.requestHeaders,
-                responseHeaders: pending.responseHeaders, status: exchange.status)
-        else { return }
-        let duration = Double((NIODeadline.now() - pending.startedAt).nanoseconds) / 1e6
-        let envelope = ActivityEnvelope(
-            id: ActivityRecord.makeID(at: pending.occurredAt, using: &random),
-            activity: activity, requestID: pending.requestID, occurredAt: pending.occurredAt, durationMs: duration,
-            requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed)
-        if let rows { rows.add(envelope) } else { recorder(envelope) }
+        guard pending.match.records(status: exchange.status) else { return }
+        let finished = FinishedActivity(pending, exchange, endedAt: .now())
+        if let rows {
+            rows.add(finished)
+        } else if let envelope = finished.envelope(random: &random) {
+            recorder(envelope)
+        }
     }
 
     /// 16 random bytes as 32 lowercase hex digits, written straight into the string's storage.

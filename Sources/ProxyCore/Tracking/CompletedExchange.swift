@@ -1,5 +1,5 @@
 /// How a tracked request ended, as the proxy saw it.
-package struct CompletedExchange {
+package struct CompletedExchange: Sendable {
     /// The status the client received.
     var status: Int
     /// Request and response body bytes that crossed the proxy.

@@ -2,57 +2,65 @@ import Ingest
 import Logging
 import NIOCore
 
-/// The activity rows one event loop recorded during its current turn: encoded into one buffer
-/// (`ActivityRowBatch`) and handed to the writer in one step by a task the loop runs after the
-/// turn's I/O. A request's row waits at most until the end of the turn that finished it.
+/// The tracked requests one event loop finished during its current turn, handed to the
+/// `ActivityBuilder` in one step by a task the loop runs after the turn's I/O; when the builder
+/// refuses them (full or stopped), their rows are built here and handed to the writer as one batch
+/// (`ActivityRowBatch`). A request's row leaves the loop at most at the end of the turn that
+/// finished it.
 ///
 /// Shutdown: a hand-off task scheduled on a loop runs even while the loop shuts down, and the
 /// proxy's shutdown runs a task on every loop (closing the upstream pools) after the connections
-/// drained, so the last turns' rows reach the writer before it flushes; a row handed over after
-/// the writer stopped is dropped and counted (reason `stopped`).
+/// drained, so the last turns' requests reach the builder (or, once it stopped, the writer) before
+/// the writer flushes; a row handed over after the writer stopped is dropped and counted (reason
+/// `stopped`).
 ///
-/// Measured reason (`tracking-bench`, BENCHMARKS.md): a buffer and a lock per row cost the event
-/// loop more than encoding the row.
+/// Measured reason (`tracking-bench`, BENCHMARKS.md): a lock per request cost the event loop more
+/// than building its row; a turn of a busy loop finishes several tracked requests.
 ///
 /// Threading: not `Sendable`; used on its loop only (`ActivityRowsByLoop` keeps it in a
 /// `NIOLoopBoundBox`, the hand-off task reaches it through `NIOLoopBound`).
 package final class LoopActivityRows {
-    private var batch = ActivityRowBatch()
+    private var finished: [FinishedActivity] = []
     private var handOffScheduled = false
+    private let builder: ActivityBuilder
     private let writer: ActivityWriter
     private let eventLoop: any EventLoop
     private let logger: Logger
+    /// For the row ids of rows built here (the builder refused).
+    private var random = ConnectionRandom()
 
-    init(writer: ActivityWriter, eventLoop: any EventLoop, logger: Logger) {
+    init(builder: ActivityBuilder, writer: ActivityWriter, eventLoop: any EventLoop, logger: Logger) {
+        self.builder = builder
         self.writer = writer
         self.eventLoop = eventLoop
         self.logger = logger
     }
 
-    /// The most bytes of rows a turn gathers before handing them over at once: bounds the buffer
-    /// (a row may hold up to `ActivityRecord.maximumTextBytes`) and what one buffer keeps alive.
-    static let largestBatchBytes = 1 << 20
+    /// The most requests a turn gathers before handing them over at once.
+    static let largestTurn = 1024
 
-    /// Adds an activity's row (validated and encoded now; an invalid one is dropped and counted
-    /// by the writer) and makes sure a hand-off follows this turn.
-    func add(_ envelope: ActivityEnvelope) {
+    /// Adds a finished request and makes sure a hand-off follows this turn.
+    func add(_ value: FinishedActivity) {
         eventLoop.assertInEventLoop()
-        logger.debug("activity", metadata: envelope.logMetadata)
-        writer.encode(envelope.rowValues, into: &batch)
-        if batch.byteCount >= Self.largestBatchBytes {
-            writer.record(&batch)
+        finished.append(value)
+        if finished.count >= Self.largestTurn {
+            handOff()
             return
         }
-        guard !handOffScheduled, !batch.isEmpty else { return }
+        guard !handOffScheduled else { return }
         handOffScheduled = true
         let rows = NIOLoopBound(self, eventLoop: eventLoop)
-        eventLoop.execute { rows.value.handOff() }
+        eventLoop.execute {
+            rows.value.handOffScheduled = false
+            rows.value.handOff()
+        }
     }
 
-    /// Hands the turn's rows to the writer.
+    /// Hands the turn's requests to the builder, or builds their rows here when it refuses.
     private func handOff() {
-        handOffScheduled = false
-        writer.record(&batch)
+        guard !finished.isEmpty, !builder.accept(&finished) else { return }
+        ActivityBuilder.build(finished, writer: writer, logger: logger, random: &random)
+        finished.removeAll(keepingCapacity: true)
     }
 }
 
@@ -60,15 +68,17 @@ package final class LoopActivityRows {
 /// A connection's handler looks its loop's rows up once, when the connection opens.
 final class ActivityRowsByLoop: Sendable {
     private let byLoop: [ObjectIdentifier: NIOLoopBoundBox<LoopActivityRows?>]
+    let builder: ActivityBuilder
     private let writer: ActivityWriter
     private let logger: Logger
 
-    init(group: any EventLoopGroup, writer: ActivityWriter, logger: Logger) {
+    init(group: any EventLoopGroup, builder: ActivityBuilder, writer: ActivityWriter, logger: Logger) {
         var byLoop: [ObjectIdentifier: NIOLoopBoundBox<LoopActivityRows?>] = [:]
         for loop in group.makeIterator() {
             byLoop[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeEmptyBox(valueType: LoopActivityRows.self, eventLoop: loop)
         }
         self.byLoop = byLoop
+        self.builder = builder
         self.writer = writer
         self.logger = logger
     }
@@ -78,7 +88,7 @@ final class ActivityRowsByLoop: Sendable {
     func rows(for eventLoop: any EventLoop) -> LoopActivityRows? {
         guard let box = byLoop[ObjectIdentifier(eventLoop)] else { return nil }
         if let rows = box.value { return rows }
-        let rows = LoopActivityRows(writer: writer, eventLoop: eventLoop, logger: logger)
+        let rows = LoopActivityRows(builder: builder, writer: writer, eventLoop: eventLoop, logger: logger)
         box.value = rows
         return rows
     }

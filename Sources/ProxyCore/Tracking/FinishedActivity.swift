@@ -1,0 +1,46 @@
+import ActivityRules
+import Foundation
+import Ingest
+import NIOCore
+
+/// A tracked request whose response ended with a status its rule records: everything its activity
+/// and row are built from, taken from the `PendingActivity` when the exchange finished.
+///
+/// The event loop makes it (a few field copies) and hands it to the `ActivityBuilder`, which builds
+/// the activity and encodes the row on its own task, many requests at a time.
+struct FinishedActivity: Sendable {
+    let policy: TrackingPolicy
+    let match: RuleMatch
+    let peer: String
+    let requestHeaders: [(name: String, value: String)]
+    let responseHeaders: [(name: String, value: String)]
+    let requestID: String
+    let occurredAt: Date
+    let durationMs: Double
+    let exchange: CompletedExchange
+
+    init(_ pending: PendingActivity, _ exchange: CompletedExchange, endedAt: NIODeadline) {
+        policy = pending.policy
+        match = pending.match
+        peer = pending.peer
+        requestHeaders = pending.requestHeaders
+        responseHeaders = pending.responseHeaders
+        requestID = pending.requestID
+        occurredAt = pending.occurredAt
+        durationMs = Double((endedAt - pending.startedAt).nanoseconds) / 1e6
+        self.exchange = exchange
+    }
+
+    /// The activity with what only the proxy knows, or nil when the rule does not record the
+    /// status (the tracker checks that before making one, so only a test sees nil).
+    func envelope(random: inout some RandomNumberGenerator) -> ActivityEnvelope? {
+        guard
+            let activity = policy.activity(
+                for: match, peer: peer, requestHeaders: requestHeaders, responseHeaders: responseHeaders, status: exchange.status)
+        else { return nil }
+        return ActivityEnvelope(
+            id: ActivityRecord.makeID(at: occurredAt, using: &random),
+            activity: activity, requestID: requestID, occurredAt: occurredAt, durationMs: durationMs,
+            requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed)
+    }
+}
