@@ -8,9 +8,9 @@ import Testing
 @testable import Ingest
 @testable import ProxyCore
 
-/// Issue 14: the requests an event loop finishes in one turn go to the activity builder together,
-/// after the turn; their rows reach the writer in order, each once, from the builder or, when it
-/// refuses, from the loop.
+/// Issue 14: the requests an event loop finishes wait in its list for the activity builder; their
+/// rows reach the writer each once, from the builder (in order) or, when the list refuses them,
+/// from the loop at once.
 @Suite struct LoopActivityRowsTests {
     /// Runs `body` with a one-loop group, shut down afterwards even when `body` throws.
     func withGroup(_ body: (MultiThreadedEventLoopGroup) async throws -> Void) async throws {
@@ -32,15 +32,15 @@ import Testing
         let writer: ActivityWriter
         let loop: any EventLoop
 
-        /// Finishes `count` tracked requests (report 0, 1, …) in one task on the loop, then lets
-        /// the turn's hand-off run; returns how many rows the writer had queued when the task ended.
+        /// Finishes `count` tracked requests (report `first`, `first + 1`, …) in one task on the
+        /// loop; returns how many rows the writer had queued when the task ended.
         @discardableResult
-        func finishInOneTurn(_ count: Int) async throws -> Int {
+        func finishInOneTurn(_ count: Int, first: Int = 0) async throws -> Int {
             let (tracker, writer, loop) = (tracker, writer, loop)
             let queuedInTheTurn = try await loop.submit { () throws -> Int in
                 var random = ConnectionRandom()
                 let rows = try #require(tracker.rows(for: loop))
-                for report in 0..<count {
+                for report in first..<(first + count) {
                     let pending = try #require(tracker.begin(
                         method: "POST", target: "/api/v1/reports/\(report)/generate/", headers: [("X-Forwarded-User", "alice")],
                         peer: "127.0.0.1", random: &random))
@@ -49,8 +49,6 @@ import Testing
                 }
                 return writer.status().queueDepth
             }.get()
-            // The hand-off was scheduled before this task, so it has run when this one does.
-            try await loop.submit {}.get()
             return queuedInTheTurn
         }
 
@@ -79,50 +77,53 @@ import Testing
         }
     }
 
-    /// Checks that `rows` are the rows of reports 0..<count, each once.
-    func expectReports(_ rows: [ActivityRecord?], count: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        #expect(rows.map { $0?.description } == (0..<count).map { "Generated report \($0)" }, sourceLocation: sourceLocation)
+    /// Checks that `rows` are the rows of `reports`, in this order, each once.
+    func expectReports(_ rows: [ActivityRecord?], _ reports: some Sequence<Int>, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let descriptions = reports.map { "Generated report \($0)" }
+        let count = descriptions.count
+        #expect(rows.map { $0?.description } == descriptions, sourceLocation: sourceLocation)
         #expect(rows.allSatisfy { $0?.userID == "alice" && $0?.metadataJSON.contains(#""request_bytes":2"#) == true }, sourceLocation: sourceLocation)
         #expect(Set(rows.compactMap { $0?.id }).count == count, sourceLocation: sourceLocation)
     }
 
-    @Test func aTurnsRequestsReachTheBuilderTogetherAfterTheTurnAndItsRowsTheWriterInOrder() async throws {
+    @Test func aLoopsRequestsWaitForTheBuilderWhichHandsTheirRowsToTheWriterInOrder() async throws {
         try await withSetup { setup in
             let queuedInTheTurn = try await setup.finishInOneTurn(5)
-            #expect(queuedInTheTurn == 0, "rows leave the loop after the turn")
-            #expect(setup.writer.status().queueDepth == 0, "the builder has them, not the writer")
+            #expect(queuedInTheTurn == 0, "the builder builds them, not the loop")
             #expect(setup.buildWaiting() == 5)
-            expectReports(setup.queued, count: 5)
+            expectReports(setup.queued, 0..<5)
             #expect(setup.buildWaiting() == 0, "each request is built once")
         }
     }
 
-    /// A builder that would hold more than its capacity refuses the turn: the loop builds those
-    /// rows itself and hands them to the writer; none is lost or doubled.
-    @Test func aFullBuilderLeavesTheRowsToTheLoop() async throws {
+    /// A loop's full list refuses requests: the loop builds those rows itself and hands them to
+    /// the writer at once; none is lost or doubled.
+    @Test func aFullListLeavesTheRowsToTheLoop() async throws {
         try await withSetup(builderCapacity: 3) { setup in
             try await setup.finishInOneTurn(5)
-            expectReports(setup.queued, count: 5)
-            #expect(setup.buildWaiting() == 0)
+            expectReports(setup.queued, 3..<5)
+            #expect(setup.buildWaiting() == 3)
+            expectReports(setup.queued, [3, 4, 0, 1, 2])
         }
     }
 
-    /// A builder that let its oldest value wait longer than two intervals (starved of CPU) refuses
-    /// new turns: those rows are built on the loop, so a row's time in memory stays bounded.
+    /// A list whose oldest request waited longer than two intervals (the builder is starved of CPU)
+    /// refuses new requests: those rows are built on the loop, so a row's time in memory stays
+    /// bounded.
     @Test func aBuilderThatFellBehindLeavesTheRowsToTheLoop() async throws {
         // Never run: the builder falls behind at once.
         try await withSetup(buildInterval: .milliseconds(5)) { setup in
             try await setup.finishInOneTurn(2)
             #expect(setup.writer.status().queueDepth == 0, "accepted: the builder is not behind yet")
             try await Task.sleep(for: .milliseconds(30))
-            try await setup.finishInOneTurn(3)
-            expectReports(setup.queued, count: 3)
+            try await setup.finishInOneTurn(3, first: 2)
+            expectReports(setup.queued, 2..<5)
             #expect(setup.buildWaiting() == 2)
         }
     }
 
     /// Graceful shutdown ends the builder's wait at once and builds what waits (the proxy drained
-    /// before); afterwards it refuses, so the loops' last rows go straight to the writer.
+    /// before); afterwards the lists refuse, so the loops' last rows go straight to the writer.
     @Test func gracefulShutdownBuildsWhatWaitsThenTheLoopsBuild() async throws {
         // An hour between builds: only the shutdown builds these.
         try await withSetup(buildInterval: .seconds(3600)) { setup in
@@ -136,10 +137,10 @@ import Testing
                 try await tasks.waitForAll()
                 #expect(ContinuousClock.now - started < .seconds(60), "the shutdown does not wait for the next build")
             }
-            expectReports(setup.queued, count: 3)
-            // Stopped: the next turn's rows are built on the loop.
-            try await setup.finishInOneTurn(2)
-            #expect(setup.queued.count == 5)
+            expectReports(setup.queued, 0..<3)
+            // Stopped: the next requests' rows are built on the loop.
+            try await setup.finishInOneTurn(2, first: 3)
+            expectReports(setup.queued, 0..<5)
         }
     }
 

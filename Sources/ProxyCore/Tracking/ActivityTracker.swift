@@ -17,12 +17,9 @@ import NIOCore
 package final class ActivityTracker: Sendable {
     private let policy: NIOLockedValueBox<TrackingPolicy>
     private let recorder: @Sendable (ActivityEnvelope) -> Void
-    /// Each event loop's finished requests, handed to `builder` once per loop turn; nil without a
-    /// writer.
-    private let rowsByLoop: ActivityRowsByLoop?
     /// Builds the loops' activities and rows off the loops; run it as a service (`Sidecar` does).
     /// Nil when activities go to a recorder.
-    package var builder: ActivityBuilder? { rowsByLoop?.builder }
+    package let builder: ActivityBuilder?
     /// Whether any identity source reads response headers (so they must be kept).
     let readsResponseHeaders: Bool
     /// The request header that carries a request id, lowercased.
@@ -33,15 +30,14 @@ package final class ActivityTracker: Sendable {
     /// builds them every `buildInterval`; elsewhere one by one.
     package init(
         policy: TrackingPolicy, writer: ActivityWriter, group: any EventLoopGroup, buildInterval: Duration = .milliseconds(10),
-        builderCapacity: Int = 65_536, logger: Logger
+        builderCapacity: Int = 16_384, logger: Logger
     ) {
         self.policy = NIOLockedValueBox(policy)
         self.recorder = { envelope in
             logger.debug("activity", metadata: envelope.logMetadata)
             writer.record(envelope.record)
         }
-        let builder = ActivityBuilder(writer: writer, interval: buildInterval, capacity: builderCapacity, logger: logger)
-        self.rowsByLoop = ActivityRowsByLoop(group: group, builder: builder, writer: writer, logger: logger)
+        self.builder = ActivityBuilder(group: group, writer: writer, interval: buildInterval, capacity: builderCapacity, logger: logger)
         self.readsResponseHeaders = Self.readsResponseHeaders(policy)
     }
 
@@ -49,7 +45,7 @@ package final class ActivityTracker: Sendable {
     init(policy: TrackingPolicy, recorder: @escaping @Sendable (ActivityEnvelope) -> Void) {
         self.policy = NIOLockedValueBox(policy)
         self.recorder = recorder
-        self.rowsByLoop = nil
+        self.builder = nil
         self.readsResponseHeaders = Self.readsResponseHeaders(policy)
     }
 
@@ -60,10 +56,10 @@ package final class ActivityTracker: Sendable {
         }
     }
 
-    /// The rows of `eventLoop` (call on that loop), to pass to `finish`; nil when activities go to
-    /// a recorder, or for a loop outside the group.
+    /// The finished requests of `eventLoop`, to pass to `finish` on that loop; nil when activities
+    /// go to a recorder, or for a loop outside the group.
     package func rows(for eventLoop: any EventLoop) -> LoopActivityRows? {
-        rowsByLoop?.rows(for: eventLoop)
+        builder?.rows(for: eventLoop)
     }
 
     /// The policy in force now.
@@ -102,9 +98,8 @@ package final class ActivityTracker: Sendable {
             occurredAt: Date(), startedAt: .now())
     }
 
-    /// Hands on a finished exchange (to `rows` when given: the loop's, handed to the builder at the
-    /// end of the loop's turn; otherwise built now for the recorder), unless the rule does not
-    /// record this status.
+    /// Hands on a finished exchange (to `rows` when given: the loop's, which the builder takes;
+    /// otherwise built now for the recorder), unless the rule does not record this status.
     package func finish(
         _ pending: PendingActivity, _ exchange: CompletedExchange, random: inout some RandomNumberGenerator, rows: LoopActivityRows? = nil
     ) {

@@ -1,95 +1,68 @@
 import Ingest
 import Logging
 import NIOCore
+import Synchronization
 
-/// The tracked requests one event loop finished during its current turn, handed to the
-/// `ActivityBuilder` in one step by a task the loop runs after the turn's I/O; when the builder
-/// refuses them (full or stopped), their rows are built here and handed to the writer as one batch
-/// (`ActivityRowBatch`). A request's row leaves the loop at most at the end of the turn that
-/// finished it.
+/// The tracked requests one event loop finished since the `ActivityBuilder` last took them.
 ///
-/// Shutdown: a hand-off task scheduled on a loop runs even while the loop shuts down, and the
-/// proxy's shutdown runs a task on every loop (closing the upstream pools) after the connections
-/// drained, so the last turns' requests reach the builder (or, once it stopped, the writer) before
-/// the writer flushes; a row handed over after the writer stopped is dropped and counted (reason
-/// `stopped`).
+/// The loop adds each finished request under this object's own lock (one loop adds, the builder
+/// takes every interval, so the lock is almost never contended) and goes on; nothing is scheduled
+/// on the loop. When the list refuses a request (the builder stopped, `capacity` requests wait, or
+/// the oldest waited longer than `longestWait`: the builder is starved of CPU), the loop builds
+/// its row at once and hands it to the writer, so nothing waits unbounded and nothing is lost.
 ///
-/// Measured reason (`tracking-bench`, BENCHMARKS.md): a lock per request cost the event loop more
-/// than building its row; a turn of a busy loop finishes several tracked requests.
-///
-/// Threading: not `Sendable`; used on its loop only (`ActivityRowsByLoop` keeps it in a
-/// `NIOLoopBoundBox`, the hand-off task reaches it through `NIOLoopBound`).
-package final class LoopActivityRows {
-    private var finished: [FinishedActivity] = []
-    private var handOffScheduled = false
-    private let builder: ActivityBuilder
+/// Measured reason (BENCHMARKS.md, issue 14, fifth measurement): a task scheduled per loop turn to
+/// hand the turn's requests over cost the loop more than a lock per request.
+package final class LoopActivityRows: Sendable {
+    private struct Waiting {
+        var finished: [FinishedActivity] = []
+        /// When the oldest of `finished` was added.
+        var since: ContinuousClock.Instant?
+        var stopped = false
+    }
+
+    private let waiting = Mutex(Waiting())
     private let writer: ActivityWriter
-    private let eventLoop: any EventLoop
     private let logger: Logger
-    /// For the row ids of rows built here (the builder refused).
-    private var random = ConnectionRandom()
+    /// The most requests that wait; past it the loop builds in place (bounds the memory a stalled
+    /// builder holds: a request keeps its header fields, ~1 KB).
+    let capacity: Int
+    /// How long the oldest request may wait; past it the loop builds in place, so a row's time in
+    /// memory stays bounded for `kill -9`.
+    let longestWait: Duration
 
-    init(builder: ActivityBuilder, writer: ActivityWriter, eventLoop: any EventLoop, logger: Logger) {
-        self.builder = builder
+    init(writer: ActivityWriter, capacity: Int, longestWait: Duration, logger: Logger) {
         self.writer = writer
-        self.eventLoop = eventLoop
+        self.capacity = capacity
+        self.longestWait = longestWait
         self.logger = logger
     }
 
-    /// The most requests a turn gathers before handing them over at once.
-    static let largestTurn = 1024
-
-    /// Adds a finished request and makes sure a hand-off follows this turn.
+    /// Adds a finished request for the builder, or builds its row now when the list refuses it.
     func add(_ value: FinishedActivity) {
-        eventLoop.assertInEventLoop()
-        finished.append(value)
-        if finished.count >= Self.largestTurn {
-            handOff()
-            return
+        let now = ContinuousClock.now
+        let longestWait = longestWait
+        let capacity = capacity
+        let accepted = waiting.withLock { waiting in
+            guard !waiting.stopped, waiting.finished.count < capacity, (waiting.since.map { now - $0 } ?? .zero) <= longestWait else {
+                return false
+            }
+            if waiting.finished.isEmpty { waiting.since = now }
+            waiting.finished.append(value)
+            return true
         }
-        guard !handOffScheduled else { return }
-        handOffScheduled = true
-        let rows = NIOLoopBound(self, eventLoop: eventLoop)
-        eventLoop.execute {
-            rows.value.handOffScheduled = false
-            rows.value.handOff()
-        }
+        guard !accepted else { return }
+        // The rare way: a system random number per row id is cheap enough.
+        var random = SystemRandomNumberGenerator()
+        ActivityBuilder.build(CollectionOfOne(value), writer: writer, logger: logger, random: &random)
     }
 
-    /// Hands the turn's requests to the builder, or builds their rows here when it refuses.
-    private func handOff() {
-        guard !finished.isEmpty, !builder.accept(&finished) else { return }
-        ActivityBuilder.build(finished, writer: writer, logger: logger, random: &random)
-        finished.removeAll(keepingCapacity: true)
-    }
-}
-
-/// One `LoopActivityRows` per event loop of the proxy's group, made on first use on its loop.
-/// A connection's handler looks its loop's rows up once, when the connection opens.
-final class ActivityRowsByLoop: Sendable {
-    private let byLoop: [ObjectIdentifier: NIOLoopBoundBox<LoopActivityRows?>]
-    let builder: ActivityBuilder
-    private let writer: ActivityWriter
-    private let logger: Logger
-
-    init(group: any EventLoopGroup, builder: ActivityBuilder, writer: ActivityWriter, logger: Logger) {
-        var byLoop: [ObjectIdentifier: NIOLoopBoundBox<LoopActivityRows?>] = [:]
-        for loop in group.makeIterator() {
-            byLoop[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeEmptyBox(valueType: LoopActivityRows.self, eventLoop: loop)
+    /// Swaps what waits into `taken` (empty before); when `stop`, refuses everything from now on.
+    func take(into taken: inout [FinishedActivity], stop: Bool = false) {
+        waiting.withLock { waiting in
+            swap(&waiting.finished, &taken)
+            waiting.since = nil
+            if stop { waiting.stopped = true }
         }
-        self.byLoop = byLoop
-        self.builder = builder
-        self.writer = writer
-        self.logger = logger
-    }
-
-    /// The rows of `eventLoop`; call on that loop. Nil for a loop outside the group (an embedded
-    /// test loop): its rows are then handed over one by one.
-    func rows(for eventLoop: any EventLoop) -> LoopActivityRows? {
-        guard let box = byLoop[ObjectIdentifier(eventLoop)] else { return nil }
-        if let rows = box.value { return rows }
-        let rows = LoopActivityRows(builder: builder, writer: writer, eventLoop: eventLoop, logger: logger)
-        box.value = rows
-        return rows
     }
 }
