@@ -67,8 +67,9 @@ package struct Sidecar: Sendable {
         ])
         let writer = ActivityWriter(configuration: configuration.ingest, version: version, logger: logger)
         // The builder's delay (two intervals at most) adds to what `kill -9` can lose (one spool
-        // sync interval): a tenth of it at most.
-        let buildInterval = min(.milliseconds(10), configuration.ingest.spool.syncInterval.duration / 20)
+        // sync interval): a tenth of it at most, and 2 ms for a sync interval under 20 ms (a
+        // builder waking more often than every millisecond would cost more than it saves).
+        let buildInterval = max(.milliseconds(1), min(.milliseconds(10), configuration.ingest.spool.syncInterval.duration / 20))
         let tracker = ActivityTracker(policy: policy, writer: writer, group: group, buildInterval: buildInterval, logger: logger)
         let traffic = TrafficCounters(group: group)
         let server = Self.makeProxyServer(
@@ -115,10 +116,20 @@ package struct Sidecar: Sendable {
         return ProxyServer(configuration: configuration, upstreamAddress: upstreamAddress, group: group, context: context)
     }
 
+    /// The sidecar's services in a group (`makeServices()`'s order).
+    package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        ServiceGroup(
+            configuration: .init(
+                services: makeServices(),
+                gracefulShutdownSignals: gracefulShutdownSignals,
+                cancellationSignals: [],
+                logger: logger))
+    }
+
     /// The sidecar's services in start order; graceful shutdown runs in reverse: the admin
     /// listener stops, the proxy drains its in-flight requests (recording their activities), the
     /// activity builder builds the rows still waiting, then the writer flushes.
-    package func makeServiceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+    func makeServices() -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let configuration = configuration
         let logger = logger
         let onProxyListening = onProxyListening
@@ -141,12 +152,7 @@ package struct Sidecar: Sendable {
             services.append(.init(service: KeySetRefresher(readers: tokenReaders, eventLoopGroup: group, logger: logger)))
         }
         services += [.init(service: proxy), .init(service: adminServer.makeApplication())]
-        return ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: gracefulShutdownSignals,
-                cancellationSignals: [],
-                logger: logger))
+        return services
     }
 }
 

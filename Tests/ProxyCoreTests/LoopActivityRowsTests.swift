@@ -64,7 +64,7 @@ import Testing
     }
 
     func withSetup(
-        buildInterval: Duration = .milliseconds(10), builderCapacity: Int = 65_536, _ body: (Setup) async throws -> Void
+        buildInterval: Duration = .seconds(1), builderCapacity: Int = 16_384, _ body: (Setup) async throws -> Void
     ) async throws {
         let fixture = try RulesFixture()
         defer { fixture.remove() }
@@ -96,29 +96,32 @@ import Testing
         }
     }
 
-    /// A loop's full list refuses requests: the loop builds those rows itself and hands them to
-    /// the writer at once; none is lost or doubled.
-    @Test func aFullListLeavesTheRowsToTheLoop() async throws {
+    /// A loop's full list refuses a request: the loop builds the rows of all that wait and of this
+    /// one at once, in order, and hands them to the writer; none is lost or doubled.
+    @Test func aFullListLeavesItsRowsToTheLoop() async throws {
         try await withSetup(builderCapacity: 3) { setup in
             try await setup.finishInOneTurn(5)
-            expectReports(setup.queued, 3..<5)
-            #expect(setup.buildWaiting() == 3)
-            expectReports(setup.queued, [3, 4, 0, 1, 2])
+            // 0, 1, 2 waited; 3 was refused, so 0–3 were built; 4 waits.
+            expectReports(setup.queued, 0..<4)
+            #expect(setup.buildWaiting() == 1)
+            expectReports(setup.queued, 0..<5)
         }
     }
 
     /// A list whose oldest request waited longer than two intervals (the builder is starved of CPU)
-    /// refuses new requests: those rows are built on the loop, so a row's time in memory stays
-    /// bounded.
+    /// refuses the next request: the loop builds all that wait and that one, so no row stays in
+    /// memory longer than that while its loop works.
     @Test func aBuilderThatFellBehindLeavesTheRowsToTheLoop() async throws {
-        // Never run: the builder falls behind at once.
-        try await withSetup(buildInterval: .milliseconds(5)) { setup in
+        // Never run: the builder falls behind. 100 ms intervals keep the test's own pauses short of them.
+        try await withSetup(buildInterval: .milliseconds(100)) { setup in
             try await setup.finishInOneTurn(2)
             #expect(setup.writer.status().queueDepth == 0, "accepted: the builder is not behind yet")
-            try await Task.sleep(for: .milliseconds(30))
+            try await Task.sleep(for: .milliseconds(300))
             try await setup.finishInOneTurn(3, first: 2)
-            expectReports(setup.queued, 2..<5)
+            // 2 was refused, so 0–2 were built; 3 and 4 start a new list.
+            expectReports(setup.queued, 0..<3)
             #expect(setup.buildWaiting() == 2)
+            expectReports(setup.queued, 0..<5)
         }
     }
 

@@ -81,6 +81,23 @@ import Testing
         await upstream.shutdown()
     }
 
+    /// Graceful shutdown runs the services in reverse: the proxy must drain before the activity
+    /// builder builds what waits, and the builder before the writer flushes.
+    @Test func theActivityBuilderStopsAfterTheProxyAndBeforeTheWriter() throws {
+        let fixture = try RulesFixture()
+        defer { fixture.remove() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let configuration = SidecarConfiguration.testing(
+            upstreamPort: 80, rulesFile: fixture.path, databaseURL: "host=127.0.0.1 port=1", spool: "/nonexistent/spool")
+        let sidecar = try Sidecar(configuration: configuration, version: "test", group: group, registry: PrometheusCollectorRegistry(), logger: Logger(label: "t"))
+        let order = sidecar.makeServices().map { $0.service }
+        let writer = try #require(order.firstIndex { $0 is ActivityWriter })
+        let builder = try #require(order.firstIndex { $0 is ActivityBuilder })
+        let proxy = try #require(order.firstIndex { $0 is ProxyService })
+        #expect(writer < builder && builder < proxy)
+    }
+
     @Test func anUnresolvableUpstreamOrBadRulesStopTheBuildWithASentence() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }

@@ -35,8 +35,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let httpHandlers: [any RemovableChannelHandler]
     /// This connection's event loop's traffic counters (`system_metrics`); nil counts nothing.
     let traffic: LoopTraffic?
-    /// This connection's event loop's activity rows, handed to the writer once per loop turn;
-    /// nil hands each activity over on its own (a loop outside the group, tests).
+    /// This connection's event loop's list of finished tracked requests, which the activity
+    /// builder takes; nil hands each activity over on its own (a loop outside the group, tests).
     let activityRows: LoopActivityRows?
 
     /// Nil once the handler left the pipeline (the connection closed, or became a tunnel): the

@@ -19,15 +19,16 @@ import ServiceLifecycle
 ///
 /// Invariants:
 /// - Nothing is lost on the way: when a loop's list is full, its oldest request waited two
-///   intervals, or the builder has stopped, the loop builds the row itself (`LoopActivityRows`).
+///   intervals, or the builder has stopped, the loop builds the rows itself (`LoopActivityRows`).
 /// - A loop's waiting requests are built in the order it finished them; a row a loop built itself
 ///   may reach the writer before older ones (every row carries its own time).
 /// - Run it as a `Service` between the writer and the proxy: on graceful shutdown the proxy drains
 ///   first (its last requests are added), then the builder stops the loops' lists and builds
 ///   everything that waits, then the writer flushes. On cancellation it does the same at once.
-/// - A row reaches the writer at most about two intervals after its response ended: past that the
-///   loops build in place. That adds to what `kill -9` can lose (`Sidecar` keeps it to a tenth of
-///   `spool.sync_interval`).
+/// - A row reaches the writer at most about two intervals after its response ended, while the
+///   builder gets CPU or its loop finishes requests (a loop whose list's oldest request waited two
+///   intervals builds the whole list). That adds to what `kill -9` can lose (`Sidecar` keeps it to
+///   a tenth of `spool.sync_interval`).
 package final class ActivityBuilder: Service, Sendable {
     /// Each event loop's finished requests (`rows(for:)`), taken every `interval`.
     private let rowsByLoop: [ObjectIdentifier: LoopActivityRows]

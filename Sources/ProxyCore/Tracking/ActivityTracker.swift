@@ -106,7 +106,7 @@ package final class ActivityTracker: Sendable {
         guard pending.match.records(status: exchange.status) else { return }
         let finished = FinishedActivity(pending, exchange, endedAt: .now())
         if let rows {
-            rows.add(finished)
+            rows.add(finished, random: &random)
         } else if let envelope = finished.envelope(random: &random) {
             recorder(envelope)
         }

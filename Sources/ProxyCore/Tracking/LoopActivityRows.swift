@@ -8,8 +8,9 @@ import Synchronization
 /// The loop adds each finished request under this object's own lock (one loop adds, the builder
 /// takes every interval, so the lock is almost never contended) and goes on; nothing is scheduled
 /// on the loop. When the list refuses a request (the builder stopped, `capacity` requests wait, or
-/// the oldest waited longer than `longestWait`: the builder is starved of CPU), the loop builds
-/// its row at once and hands it to the writer, so nothing waits unbounded and nothing is lost.
+/// the oldest waited longer than `longestWait`: the builder is starved of CPU), the loop builds the
+/// rows of all that wait and of this one at once and hands them to the writer, so nothing waits
+/// longer than `longestWait` while the loop adds requests, and nothing is lost.
 ///
 /// Measured reason (BENCHMARKS.md, issue 14, fifth measurement): a task scheduled per loop turn to
 /// hand the turn's requests over cost the loop more than a lock per request.
@@ -38,23 +39,25 @@ package final class LoopActivityRows: Sendable {
         self.logger = logger
     }
 
-    /// Adds a finished request for the builder, or builds its row now when the list refuses it.
-    func add(_ value: FinishedActivity) {
+    /// Adds a finished request for the builder. When the list refuses it, the loop builds now, in
+    /// order, every request that waits and this one: a builder that falls behind (or stopped)
+    /// leaves nothing waiting longer than `longestWait`.
+    func add(_ value: FinishedActivity, random: inout some RandomNumberGenerator) {
         let now = ContinuousClock.now
         let longestWait = longestWait
         let capacity = capacity
-        let accepted = waiting.withLock { waiting in
-            guard !waiting.stopped, waiting.finished.count < capacity, (waiting.since.map { now - $0 } ?? .zero) <= longestWait else {
-                return false
+        var refused: [FinishedActivity] = []
+        waiting.withLock { waiting in
+            if !waiting.stopped, waiting.finished.count < capacity, (waiting.since.map { now - $0 } ?? .zero) <= longestWait {
+                if waiting.finished.isEmpty { waiting.since = now }
+                waiting.finished.append(value)
+                return
             }
-            if waiting.finished.isEmpty { waiting.since = now }
-            waiting.finished.append(value)
-            return true
+            swap(&waiting.finished, &refused)
+            waiting.since = nil
+            refused.append(value)
         }
-        guard !accepted else { return }
-        // The rare way: a system random number per row id is cheap enough.
-        var random = SystemRandomNumberGenerator()
-        ActivityBuilder.build(CollectionOfOne(value), writer: writer, logger: logger, random: &random)
+        ActivityBuilder.build(refused, writer: writer, logger: logger, random: &random)
     }
 
     /// Swaps what waits into `taken` (empty before); when `stop`, refuses everything from now on.
