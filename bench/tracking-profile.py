@@ -25,7 +25,8 @@ PARTS = [
     ("begin: rest (headers, request id, clocks)", ["ActivityTracker.begin"]),
     ("activity (client IP, user, metadata, description)", ["TrackingPolicy.activity(for"]),
     ("row: values and encoding", ["ActivityWriter.encode(", "rowValues.getter", "outlined destroy of ActivityRowValues"]),
-    ("hand-offs (loop turn to builder, rows to writer)", ["LoopActivityRows.handOff", "ActivityWriter.record(", "ActivityBuilder.accept("]),
+    # `LoopActivityRows.handOff`: builds before the activity builder handed a loop turn's rows over.
+    ("hand-offs (rows to the writer)", ["LoopActivityRows.handOff", "ActivityWriter.record("]),
     ("finish: rest", ["ActivityTracker.finish", "LoopActivityRows.add", "ProxyServerHandler.record(", "FinishedActivity.init("]),
     ("builder: rest (its ticks, releasing requests)", ["ActivityBuilder."]),
     ("pending activity released", ["PendingActivity.__deallocating_deinit"]),
