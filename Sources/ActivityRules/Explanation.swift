@@ -45,8 +45,8 @@ public struct Explanation: Sendable {
         path = request.path
         let segments = PathSegments(request.path)
         let rules = policy.rules
-        exception = rules.exception(method: method, path: request.path, segments: segments)
-        let rawMatch = rules.index.best(method: method, path: request.path, segments: segments, rules: rules.rules) ?? rules.catchAllMatch(method)
+        exception = rules.exception(method: method, path: request.path)
+        let rawMatch = rules.index.best(method: method, path: request.path, rules: rules.rules) ?? rules.catchAllMatch(method)
         match = rawMatch.map { RuleMatch(rule: $0.0, method: method, target: request, captures: $0.1) }
         activity = exception == nil ? match.flatMap { policy.activity(for: $0, peer: peer, requestHeaders: headers, status: status) } : nil
         address = policy.clientIP.resolve(peer: peer, headers: headers)

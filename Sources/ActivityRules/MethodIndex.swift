@@ -17,14 +17,15 @@ struct MethodIndexes: Sendable {
         return nil
     }
 
-    /// The strongest rule of the method at `position` matching `path`, with its captures.
-    func best(at position: Int, path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(name: String, value: String)])? {
-        entries[position].index.best(path: path, segments: segments, rules: rules)
+    /// The strongest rule of the method at `position` matching `path`, with its captures (nil:
+    /// a template's, for `RuleMatch` to read from the path when asked).
+    func best(at position: Int, path: String, rules: [Rule]) -> (Rule, [(name: String, value: String)]?)? {
+        entries[position].index.best(path: path, rules: rules)
     }
 
-    /// The strongest rule of `method` matching `path`, with its captures.
-    func best(method: String, path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(name: String, value: String)])? {
-        position(of: method).flatMap { best(at: $0, path: path, segments: segments, rules: rules) }
+    /// The strongest rule of `method` matching `path`, with its captures as `best(at:)` gives them.
+    func best(method: String, path: String, rules: [Rule]) -> (Rule, [(name: String, value: String)]?)? {
+        position(of: method).flatMap { best(at: $0, path: path, rules: rules) }
     }
 }
 
@@ -33,7 +34,8 @@ struct MethodIndexes: Sendable {
 /// Exact paths are a dictionary lookup; templates live in a segment trie (literal children
 /// compared in turn, or by dictionary past `Node.linearLiteralLimit`; parameters and `*` beside
 /// them; `**` rules on the node where they start); regexes are tried last, in file order, after a
-/// literal-prefix check.
+/// literal-prefix check. The trie walks the path's bytes (`PathBytes`) and makes no captures: a
+/// lookup on the event loop allocates nothing.
 struct MethodIndex: Sendable {
     struct Node: Sendable {
         /// Up to this many literal children are found by comparing the segment with each: cheaper
@@ -42,12 +44,15 @@ struct MethodIndex: Sendable {
         /// Literal children by text; the same as `literalList`, which is what a lookup reads while
         /// it holds at most `linearLiteralLimit` entries.
         var literals: [String: Int] = [:]
-        /// Literal children in the order they were added.
-        var literalList: [(text: String, node: Int)] = []
+        /// Literal children in the order they were added. No two are equal strings (the
+        /// dictionary, which compares by canonical equivalence, found the first), so at most one
+        /// matches a segment.
+        var literalList: [(literal: SegmentLiteral, node: Int)] = []
         var parameters: [(constraint: SegmentConstraint, node: Int)] = []
         var star: Int?
-        /// Rules whose template ends at this node (index into `RuleSet.rules`).
-        var terminal: [Int] = []
+        /// Rules whose template ends at this node (index into `RuleSet.rules`), with whether the
+        /// template ends with `/` (read here rather than from the rule: one load less per visit).
+        var terminal: [(position: Int, trailingSlash: Bool)] = []
         /// Rules whose template ends with `**` at this node.
         var doubleStar: [Int] = []
     }
@@ -83,7 +88,7 @@ struct MethodIndex: Sendable {
                     if let next = nodes[node].literals[text] { node = next } else {
                         nodes.append(Node())
                         nodes[node].literals[text] = nodes.count - 1
-                        nodes[node].literalList.append((text, nodes.count - 1))
+                        nodes[node].literalList.append((SegmentLiteral(text), nodes.count - 1))
                         node = nodes.count - 1
                     }
                 case let .parameter(_, constraint):
@@ -103,20 +108,23 @@ struct MethodIndex: Sendable {
                     return
                 }
             }
-            nodes[node].terminal.append(position)
+            nodes[node].terminal.append((position, template.trailingSlash))
         }
     }
 
-    /// The strongest rule matching `path`, with its captures.
-    func best(path: String, segments: PathSegments, rules: [Rule]) -> (Rule, [(name: String, value: String)])? {
+    /// The strongest rule matching `path`, with a regex's captures (nil for a template: the trie
+    /// compared every literal and checked every constraint, and `RuleMatch` reads the parameters
+    /// from the path when asked, off the event loop).
+    func best(path: String, rules: [Rule]) -> (Rule, [(name: String, value: String)]?)? {
         if let position = exact[path] { return (rules[position], []) }
-        var best: Int?
-        visit(0, depth: 0, segments: segments, rules: rules, best: &best)
-        if let best, case let .template(template) = rules[best].pattern, let captures = template.captures(ofMatching: segments) {
-            return (rules[best], captures)
+        let found = PathBytes.with(path) { bytes in
+            var best: Int?
+            visit(0, from: 0, path: bytes, best: &best)
+            return best
         }
+        if let found { return (rules[found], nil) }
         for position in regexes {
-            if let captures = rules[position].captures(path: path, segments: segments) { return (rules[position], captures) }
+            if case let .regex(regex) = rules[position].pattern, let captures = regex.match(path) { return (rules[position], captures) }
         }
         return nil
     }
@@ -126,31 +134,32 @@ struct MethodIndex: Sendable {
         best = position
     }
 
-    private func visit(_ index: Int, depth: Int, segments: PathSegments, rules: [Rule], best: inout Int?) {
+    /// Visits node `index` with the path's segments from byte `offset` on.
+    private func visit(_ index: Int, from offset: Int, path: PathBytes, best: inout Int?) {
         // Fields are read through `nodes[index]` rather than a local copy of the node: copying it
-        // retains and releases its four collections on every visit.
+        // retains and releases its collections on every visit.
         for position in nodes[index].doubleStar { consider(position, &best) }
-        if depth == segments.segments.count {
-            for position in nodes[index].terminal {
-                if case let .template(template) = rules[position].pattern, template.trailingSlash == segments.trailingSlash {
-                    consider(position, &best)
-                }
+        guard let segment = path.segment(from: offset) else {
+            for terminal in nodes[index].terminal where terminal.trailingSlash == path.trailingSlash {
+                consider(terminal.position, &best)
             }
             return
         }
-        let segment = segments.segments[depth]
-        if let next = literalChild(of: index, segment) { visit(next, depth: depth + 1, segments: segments, rules: rules, best: &best) }
-        for parameter in nodes[index].parameters where parameter.constraint.accepts(segment) {
-            visit(parameter.node, depth: depth + 1, segments: segments, rules: rules, best: &best)
+        let bytes = path.slice(segment)
+        if let next = literalChild(of: index, bytes) { visit(next, from: segment.upperBound, path: path, best: &best) }
+        for parameter in nodes[index].parameters where parameter.constraint.accepts(bytes: bytes) {
+            visit(parameter.node, from: segment.upperBound, path: path, best: &best)
         }
-        if let star = nodes[index].star { visit(star, depth: depth + 1, segments: segments, rules: rules, best: &best) }
+        if let star = nodes[index].star { visit(star, from: segment.upperBound, path: path, best: &best) }
     }
 
-    /// The literal child of node `index` for `segment`. `==` and the dictionary's hashing both
-    /// compare strings by canonical equivalence, so the two ways find the same child.
-    private func literalChild(of index: Int, _ segment: Substring) -> Int? {
-        guard nodes[index].literalList.count <= Node.linearLiteralLimit else { return nodes[index].literals[String(segment)] }
-        for entry in nodes[index].literalList where entry.text == segment { return entry.node }
+    /// The literal child of node `index` for the segment `bytes`, by canonical equivalence as the
+    /// dictionary finds it (`SegmentLiteral.matches`).
+    private func literalChild(of index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard nodes[index].literalList.count <= Node.linearLiteralLimit else {
+            return nodes[index].literals[String(decoding: bytes, as: UTF8.self)]
+        }
+        for entry in nodes[index].literalList where entry.literal.matches(bytes) { return entry.node }
         return nil
     }
 }

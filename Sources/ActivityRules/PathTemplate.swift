@@ -105,21 +105,41 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         return captures
     }
 
-    /// The captured parameters of a path the method index's trie matched with this template: the
-    /// trie compared every literal, checked every constraint and the trailing slash, so only the
-    /// parameters are read (`match` compares the literals again; measured by `tracking-profile.sh`
-    /// at ~0.3 µs of a tracked request). Nil only when the segment counts cannot match, which the
-    /// trie rules out: a misuse is a non-match, never a trap. `TrieDifferentialTests` check that
-    /// both give the same captures for every path the index matches.
-    func captures(ofMatching path: PathSegments) -> [(name: String, value: String)]? {
-        guard hasDoubleStar ? path.segments.count >= segments.count - 1 : path.segments.count == segments.count else { return nil }
-        var captures: [(name: String, value: String)] = []
-        for (index, segment) in segments.enumerated() {
+    /// Whether the path matches, as `match` says, without making its captures or its segments
+    /// (exceptions are checked for every request a rule records, on the event loop).
+    func matches(_ path: PathBytes) -> Bool {
+        var offset = 0
+        for segment in segments {
+            if case .doubleStar = segment { return true }
+            guard let range = path.segment(from: offset) else { return false }
+            offset = range.upperBound
             switch segment {
-            case .doubleStar: return captures
-            case .star, .literal: continue
-            case let .parameter(name, _): captures.append((name, String(path.segments[index])))
+            case .doubleStar, .star: continue
+            case let .literal(text):
+                guard segmentEquals(path.slice(range), text.utf8, literalIsASCII: text.utf8.allSatisfy { $0 < 0x80 }, literalText: text) else {
+                    return false
+                }
+            case let .parameter(_, constraint):
+                guard constraint.accepts(bytes: path.slice(range)) else { return false }
             }
+        }
+        return path.segment(from: offset) == nil && path.trailingSlash == trailingSlash
+    }
+
+    /// The captured parameters of a path the method index's trie matched with this template,
+    /// read straight from the path's bytes (`RuleMatch.captures` makes them when an activity is
+    /// built, off the event loop). The trie compared every literal, checked every constraint and
+    /// the trailing slash, so only the parameters are read; a path that does not match gives the
+    /// parameters of the segments it has, never a trap. `TrieDifferentialTests` check them against
+    /// `match` for every path the index matches.
+    func captures(ofMatching path: PathBytes) -> [(name: String, value: String)] {
+        var captures: [(name: String, value: String)] = []
+        var offset = 0
+        for segment in segments {
+            if case .doubleStar = segment { break }
+            guard let range = path.segment(from: offset) else { break }
+            offset = range.upperBound
+            if case let .parameter(name, _) = segment { captures.append((name, String(decoding: path.slice(range), as: UTF8.self))) }
         }
         return captures
     }
@@ -180,13 +200,19 @@ public enum SegmentConstraint: String, Sendable, Hashable, CaseIterable {
 
     /// Whether `segment` satisfies the constraint.
     public func accepts(_ segment: Substring) -> Bool {
+        accepts(bytes: segment.utf8)
+    }
+
+    /// Whether a segment of these UTF-8 bytes satisfies the constraint (every constraint reads
+    /// bytes, so the rule decision checks a segment without making a substring of it).
+    func accepts(bytes segment: some Collection<UInt8>) -> Bool {
         switch self {
         case .any: return !segment.isEmpty
-        case .int: return !segment.isEmpty && segment.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
-        case .slug: return !segment.isEmpty && segment.utf8.allSatisfy { isAlphanumeric($0) || $0 == 45 || $0 == 95 }
+        case .int: return !segment.isEmpty && segment.allSatisfy { $0 >= 48 && $0 <= 57 }
+        case .slug: return !segment.isEmpty && segment.allSatisfy { isAlphanumeric($0) || $0 == 45 || $0 == 95 }
         case .uuid:
-            guard segment.utf8.count == 36 else { return false }
-            for (index, byte) in segment.utf8.enumerated() {
+            guard segment.count == 36 else { return false }
+            for (index, byte) in segment.enumerated() {
                 if index == 8 || index == 13 || index == 18 || index == 23 {
                     if byte != 45 { return false }
                 } else if hexValue(byte) == nil {

@@ -24,19 +24,23 @@ public final class RuleException: Sendable {
     /// Where the exception starts in its file.
     public let location: SourceLocation
 
+    /// `methods`, sorted: compared in turn, which costs less than hashing the request's method.
+    private let methodList: [String]?
+
     init(id: String, reason: String, methods: Set<String>?, pattern: Pattern, location: SourceLocation) {
         self.id = id
         self.reason = reason
         self.methods = methods
+        methodList = methods?.sorted()
         self.pattern = pattern
         self.location = location
     }
 
     /// Whether the exception covers a request.
-    func covers(method: String, path: String, segments: PathSegments) -> Bool {
-        if let methods, !methods.contains(method) { return false }
+    func covers(method: String, path: String) -> Bool {
+        if let methodList, !methodList.contains(method) { return false }
         switch pattern {
-        case let .template(template): return template.match(segments) != nil
+        case let .template(template): return PathBytes.with(path) { template.matches($0) }
         case let .prefixes(prefixes): return prefixes.contains { path.hasPrefix($0) }
         case let .regex(regex): return regex.match(path) != nil
         }

@@ -11,14 +11,24 @@ public struct RuleMatch: Sendable {
     public let method: String
     /// The normalised path and the raw query.
     public let target: RequestTarget
-    /// Path parameters or named regex groups, in pattern order.
-    public let captures: [(name: String, value: String)]
+    /// The captures the match made (a regex's groups, or none for an exact path or the
+    /// catch-all); nil for a template the trie matched, whose parameters `captures` reads from the
+    /// path when asked: the rule decision runs on the event loop and makes none.
+    private let madeCaptures: [(name: String, value: String)]?
 
-    init(rule: Rule, method: String, target: RequestTarget, captures: [(name: String, value: String)]) {
+    /// `captures` nil: `rule`'s template matched `target.path` (the trie's word for it).
+    init(rule: Rule, method: String, target: RequestTarget, captures: [(name: String, value: String)]?) {
         self.rule = rule
         self.method = method
         self.target = target
-        self.captures = captures
+        self.madeCaptures = captures
+    }
+
+    /// Path parameters or named regex groups, in pattern order.
+    public var captures: [(name: String, value: String)] {
+        if let madeCaptures { return madeCaptures }
+        guard case let .template(template) = rule.pattern else { return [] }
+        return PathBytes.with(target.path) { template.captures(ofMatching: $0) }
     }
 
     /// The rule id, e.g. `report-generate`.
@@ -71,12 +81,17 @@ public struct RuleMatch: Sendable {
     }
 
     private func description(status: Int, metadata: (String) -> String?) -> String {
-        rule.descriptionTemplate.render { name in
+        var captures: [(name: String, value: String)]?  // read from the path once, if a placeholder needs them
+        return rule.descriptionTemplate.render { name in
             switch name {
-            case "method": method
-            case "path": target.path
-            case "status": String(status)
-            default: metadata(name) ?? captures.first(where: { $0.name == name })?.value
+            case "method": return method
+            case "path": return target.path
+            case "status": return String(status)
+            default:
+                if let value = metadata(name) { return value }
+                let read = captures ?? self.captures
+                captures = read
+                return read.first(where: { $0.name == name })?.value
             }
         }
     }

@@ -105,22 +105,21 @@ public final class RuleSet: Sendable {
         let indexed = index.position(of: method)
         if indexed == nil, catchAll?.enabled != true { return .unmatched }
         let request = RequestTarget(target)
-        let segments = PathSegments(request.path)
-        var found: (Rule, [(name: String, value: String)])?
-        if let indexed { found = index.best(at: indexed, path: request.path, segments: segments, rules: rules) }
+        var found: (Rule, [(name: String, value: String)]?)?
+        if let indexed { found = index.best(at: indexed, path: request.path, rules: rules) }
         guard let (rule, captures) = found ?? catchAllMatch(method) else { return .unmatched }
-        if let excluding = exception(method: method, path: request.path, segments: segments) { return .excluded(by: excluding) }
+        if let excluding = exception(method: method, path: request.path) { return .excluded(by: excluding) }
         return .recorded(RuleMatch(rule: rule, method: method, target: request, captures: captures))
     }
 
-    func catchAllMatch(_ method: String) -> (Rule, [(name: String, value: String)])? {
+    func catchAllMatch(_ method: String) -> (Rule, [(name: String, value: String)]?)? {
         guard let catchAll, catchAll.enabled, catchAll.methods.contains(method) else { return nil }
         return (catchAll, [])
     }
 
     /// The first exception covering a request, if any.
-    func exception(method: String, path: String, segments: PathSegments) -> RuleException? {
-        exceptions.first { $0.covers(method: method, path: path, segments: segments) }
+    func exception(method: String, path: String) -> RuleException? {
+        exceptions.first { $0.covers(method: method, path: path) }
     }
 }
 

@@ -96,14 +96,83 @@ import Testing
     /// "é" precomposed in the rule matches "e" and a combining acute in the request.
     @Test(arguments: [2, MethodIndex.Node.linearLiteralLimit + 2])
     func literalChildrenMatchByCanonicalEquivalence(siblings: Int) throws {
-        var yaml = "version: 1\nrules:\n  - {id: accent, description: d., activity: a, match: {methods: [GET], path: \"/caf\u{E9}/{x}\"}}\n"
-        for sibling in 0..<siblings {
-            yaml += "  - {id: s\(sibling), description: d., activity: a, match: {methods: [GET], path: \"/s\(sibling)/{x}\"}}\n"
-        }
-        let ruleSet = try rules(yaml)
+        let ruleSet = try rulesWithSiblings(id: "accent", path: "/caf\u{E9}/{x}", siblings: siblings)
         #expect(ruleSet.match(method: "GET", target: "/caf\u{E9}/1")?.ruleID == "accent")
         #expect(ruleSet.match(method: "GET", target: "/cafe\u{301}/1")?.ruleID == "accent")
         #expect(ruleSet.match(method: "GET", target: "/s1/1")?.ruleID == "s1")
         #expect(ruleSet.match(method: "GET", target: "/cafe/1") == nil)
+    }
+
+    /// A literal that is ASCII matches a segment that is not, when the two are canonically
+    /// equivalent ("K" and U+212A KELVIN SIGN), as `String`'s `==` and the dictionary say: the
+    /// trie compares bytes first, and must not take different bytes for different strings then.
+    @Test(arguments: [2, MethodIndex.Node.linearLiteralLimit + 2])
+    func anASCIILiteralMatchesItsCanonicalEquivalent(siblings: Int) throws {
+        let ruleSet = try rulesWithSiblings(id: "kelvin", path: "/K/{x}", siblings: siblings)
+        #expect("K" == "\u{212A}")
+        #expect(ruleSet.match(method: "GET", target: "/K/1")?.ruleID == "kelvin")
+        #expect(ruleSet.match(method: "GET", target: "/\u{212A}/1")?.ruleID == "kelvin")
+        #expect(ruleSet.match(method: "GET", target: "/\u{212A}/1")?.captures.first?.value == "1")
+        #expect(ruleSet.match(method: "GET", target: "/k/1") == nil)
+    }
+
+    /// `PathTemplate.matches`, which walks the path's bytes (exceptions use it), against `match`
+    /// over `PathSegments`, on paths with repeated, leading and trailing slashes too (a normalised
+    /// path has none, but the walk must split any path as `PathSegments` does).
+    @Test func theByteWalkAgreesWithTheSegmentsOnEveryPath() throws {
+        let templates = try [
+            "/", "/a", "/a/", "/a/{x}", "/a/{x}/", "/a/{x:int}/b", "/*/b/", "/a/**", "/**", "/a/*/**", "/{s:slug}/{u:uuid}",
+            "/caf\u{E9}/{x}", "/K/", "/a/b/c/d",
+        ].map { try PathTemplate(parsing: $0) }
+        let vocabulary = ["a", "b", "7", "x-y", "caf\u{E9}", "cafe\u{301}", "\u{212A}", "K", "123e4567-e89b-12d3-a456-426614174000", ""]
+        var paths = ["/", "//", ""]
+        for first in vocabulary {
+            for second in vocabulary {
+                paths.append("/\(first)/\(second)")
+                paths.append("/\(first)//\(second)/")
+                for third in ["", "b", "c/d", "c/d/"] { paths.append("/\(first)/\(second)/\(third)") }
+            }
+        }
+        var matched = 0
+        for template in templates {
+            for path in paths {
+                let expected = template.match(PathSegments(path)) != nil
+                #expect(PathBytes.with(path) { template.matches($0) } == expected, "\(template) \(path)")
+                if expected { matched += 1 }
+            }
+        }
+        #expect(matched > 100)
+    }
+
+    /// A template exception excludes what its template matches, whatever the spelling of an
+    /// equivalent segment, and a method it does not name is not excluded.
+    @Test func aTemplateExceptionCoversCanonicalEquivalentsOfItsMethodsOnly() throws {
+        let ruleSet = try rules("""
+            version: 1
+            exceptions:
+              - {id: kelvins, reason: r., match: {methods: [POST], path: "/K/{x:int}/"}}
+            rules:
+              - {id: any, description: d., activity: a, match: {methods: [GET, POST], path: "/{a}/{b}/"}}
+            """)
+        #expect(ruleSet.exception(method: "POST", path: "/\u{212A}/7/")?.id == "kelvins")
+        #expect(ruleSet.exception(method: "POST", path: "/K/7/")?.id == "kelvins")
+        #expect(ruleSet.exception(method: "GET", path: "/K/7/") == nil)
+        #expect(ruleSet.exception(method: "POST", path: "/K/seven/") == nil)
+        #expect(ruleSet.exception(method: "POST", path: "/K/7") == nil)
+        guard case .excluded(let exception) = ruleSet.decide(method: "POST", target: "/%E2%84%AA/7/") else {
+            Issue.record("not excluded")
+            return
+        }
+        #expect(exception.id == "kelvins")
+    }
+
+    /// A rule `id` on `GET path` and `siblings` more rules `/s<n>/{x}` beside it: enough siblings
+    /// turn the trie node's literal children from a linear list into a dictionary.
+    private func rulesWithSiblings(id: String, path: String, siblings: Int) throws -> RuleSet {
+        var yaml = "version: 1\nrules:\n  - {id: \(id), description: d., activity: a, match: {methods: [GET], path: \"\(path)\"}}\n"
+        for sibling in 0..<siblings {
+            yaml += "  - {id: s\(sibling), description: d., activity: a, match: {methods: [GET], path: \"/s\(sibling)/{x}\"}}\n"
+        }
+        return try rules(yaml)
     }
 }
