@@ -336,7 +336,9 @@ if benchmarks {
         // Nanoseconds of tracking work per request (event loop and writer threads), no sockets.
         .executableTarget(
             name: "tracking-bench",
-            dependencies: ingestToolDependencies + ["ProxyCore", "ActivityRules", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ingestToolDependencies + [
+                "ProxyCore", "ActivityRules", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Benchmarks/TrackingBench", swiftSettings: swiftSettings),
         // The least a SwiftNIO proxy does per request (HTTP codecs only, or bytes only), measured
         // next to nginx and trackingproxy by bench/proxy.sh.

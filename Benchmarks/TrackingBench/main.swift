@@ -17,6 +17,7 @@ import Foundation
 import Ingest
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import ProxyCore
 import ServiceLifecycle
@@ -52,9 +53,12 @@ let loop = loopGroup.next()
 let tracker = ActivityTracker(policy: policy, writer: writer, group: loopGroup, logger: logger)
 let offTracker = ActivityTracker(policy: untracked, writer: writer, group: loopGroup, logger: logger)
 
-/// The fields the app receives from wrk's POST (HeaderRewriter.receivedFields: the client's, as sent).
+/// The fields the proxy forwards for wrk's POST: the client's, and the peer the rewriter appends
+/// to `X-Forwarded-For`. The rewriter makes them anew for every request, and so does the loop
+/// below, for the tracked and the untracked request alike: the tracker adds the request id to them.
 let headers: [(name: String, value: String)] = [
     ("Host", "127.0.0.1:18113"), ("Content-Length", "16"), ("Content-Type", "application/json"), ("X-Forwarded-User", "bench-user"),
+    ("X-Forwarded-For", "127.0.0.1"),
 ]
 let target = "/api/v1/reports/7/generate/"
 let exchange = CompletedExchange(status: 200, requestBytes: 16, responseBytes: 22, completed: true)
@@ -84,7 +88,8 @@ func run(_ tracker: ActivityTracker, pause: Duration) async throws -> Double {
                 defer { loopRandom.value = random }
                 let rows = perRow ? nil : tracker.rows(for: loop)
                 for _ in 0..<perTurn {
-                    if let pending = tracker.begin(method: "POST", target: target, headers: headers, peer: "127.0.0.1", random: &random) {
+                    var forwarded = HTTPHeaders(headers)
+                    if let pending = tracker.begin(method: "POST", target: target, headers: &forwarded, peer: "127.0.0.1", random: &random) {
                         tracker.finish(pending, exchange, random: &random, rows: rows)
                     }
                 }

@@ -1,6 +1,7 @@
 import ActivityRules
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import Testing
@@ -41,9 +42,9 @@ import Testing
                 var random = ConnectionRandom()
                 let rows = try #require(tracker.rows(for: loop))
                 for report in first..<(first + count) {
+                    var headers = HTTPHeaders([("X-Forwarded-User", "alice")])
                     let pending = try #require(tracker.begin(
-                        method: "POST", target: "/api/v1/reports/\(report)/generate/", headers: [("X-Forwarded-User", "alice")],
-                        peer: "127.0.0.1", random: &random))
+                        method: "POST", target: "/api/v1/reports/\(report)/generate/", headers: &headers, peer: "127.0.0.1", random: &random))
                     tracker.finish(
                         pending, CompletedExchange(status: 200, requestBytes: 2, responseBytes: 3, completed: true), random: &random, rows: rows)
                 }

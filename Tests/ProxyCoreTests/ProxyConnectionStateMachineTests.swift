@@ -370,8 +370,9 @@ import Testing
         defer { fixture.remove() }
         let tracker = ActivityTracker(policy: try fixture.policy()) { _ in }
         var random = ConnectionRandom()
+        var headers = HTTPHeaders()
         let pending = try #require(
-            tracker.begin(method: "POST", target: "/api/v1/reports/7/generate/", headers: [(name: String, value: String)](), peer: "192.0.2.1", random: &random))
+            tracker.begin(method: "POST", target: "/api/v1/reports/7/generate/", headers: &headers, peer: "192.0.2.1", random: &random))
         var driver = Driver(maxBodyBytes: nil)
         driver.activity = pending
         var handedOn: [Machine.FinishedActivity] = []

@@ -1,6 +1,7 @@
 import ActivityRules
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 
@@ -68,6 +69,46 @@ import Testing
         }
     }
 
+    /// The activity reads the fields the app received except the request id the proxy added: a
+    /// rule that copies `X-Request-ID` into metadata copies the client's, never the made one
+    /// (which is the row's `request_id`), and `X-Forwarded-For` without the peer the proxy appended.
+    @Test func theActivityReadsTheReceivedFieldsWithoutTheRequestIDTheProxyAdded() async throws {
+        let fixture = try RulesFixture("""
+            version: 1
+            rules:
+              - id: report-generate
+                description: Records a report being generated.
+                activity: generate_report
+                match: {methods: [POST], path: "/api/v1/reports/{report_id}/generate/"}
+                metadata: {headers: [X-Request-ID, X-Forwarded-For]}
+            """)
+        defer { fixture.remove() }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: loop)
+        let tracker = ActivityTracker(policy: try fixture.policy()) { envelope in recorded.update { $0.append(envelope) } }
+        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in
+            let client = try await proxy.connect()
+            try await client.send(
+                "POST /api/v1/reports/1/generate/ HTTP/1.1\r\nHost: reports\r\nX-Forwarded-For: 203.0.113.7\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            try await client.send(
+                "POST /api/v1/reports/2/generate/ HTTP/1.1\r\nHost: reports\r\nX-Request-Id: req-2\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            await client.close()
+            try await recorded.wait(for: "two activities") { $0.count == 2 }
+            let made = try #require(recorded.value.first { $0.activity.path.contains("/1/") })
+            #expect(made.activity.metadata["header.x-request-id"] == nil)
+            #expect(made.activity.metadata["header.x-forwarded-for"] == "203.0.113.7")
+            let given = try #require(recorded.value.first { $0.activity.path.contains("/2/") })
+            #expect(given.activity.metadata["header.x-request-id"] == "req-2")
+            #expect(given.requestID == "req-2")
+            #expect(given.activity.metadata["header.x-forwarded-for"] == nil)
+            let heads = proxy.backend.log.value.heads
+            #expect(heads.first { $0.uri.contains("/1/") }?.headers["x-request-id"] == [made.requestID])
+            #expect(heads.first { $0.uri.contains("/1/") }?.headers["x-forwarded-for"] == ["203.0.113.7, 127.0.0.1"])
+        }
+    }
+
     @Test func untrustedPeerCannotForgeTheUserOrTheClientAddress() async throws {
         let fixture = try RulesFixture()
         defer { fixture.remove() }
@@ -105,17 +146,18 @@ import Testing
         let original = tracker.currentPolicy.rules.hash
         let generate = "/api/v1/reports/1/generate/"
         var random = ConnectionRandom()
+        var headers = HTTPHeaders()
 
         try fixture.write("version: 1\nrules:\n  - id: Not Kebab\n    activity: x\n")
         #expect(reloader.reload(reason: "test") == false)
         #expect(tracker.currentPolicy.rules.hash == original)
-        #expect(tracker.begin(method: "POST", target: generate, headers: [], peer: "127.0.0.1", random: &random) != nil)
+        #expect(tracker.begin(method: "POST", target: generate, headers: &headers, peer: "127.0.0.1", random: &random) != nil)
 
         try fixture.write(RulesFixture.shareRule)
         #expect(reloader.reload(reason: "test"))
         #expect(tracker.currentPolicy.rules.hash != original)
-        #expect(tracker.begin(method: "POST", target: generate, headers: [], peer: "127.0.0.1", random: &random) == nil)
-        #expect(tracker.begin(method: "POST", target: "/api/v1/reports/1/share/", headers: [], peer: "127.0.0.1", random: &random)?.match.ruleID == "report-share")
+        #expect(tracker.begin(method: "POST", target: generate, headers: &headers, peer: "127.0.0.1", random: &random) == nil)
+        #expect(tracker.begin(method: "POST", target: "/api/v1/reports/1/share/", headers: &headers, peer: "127.0.0.1", random: &random)?.match.ruleID == "report-share")
         // The same content again changes nothing.
         #expect(reloader.reload(reason: "test") == false)
     }

@@ -106,18 +106,13 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // `X-Forwarded-For` is read as the client sent it (trusted peers only), without the peer
         // the proxy appended: the resolver also gets the peer, and a chain that always exists
         // would hide a configured fallback source (`x_real_ip`, `forwarded`).
+        // The tracker adds the request id it makes to the forwarded fields, so the app can log the
+        // same id as the activity row.
         var activity: PendingActivity?
-        if let tracker = shared.tracker,
-            let pending = tracker.begin(
-                method: head.method.rawValue, target: upstreamHead.uri,
-                headers: HeaderRewriter.receivedFields(of: upstreamHead.headers, peer: peer.address), peer: peer.address, random: &random,
+        if let tracker = shared.tracker {
+            activity = tracker.begin(
+                method: head.method.rawValue, target: upstreamHead.uri, headers: &upstreamHead.headers, peer: peer.address, random: &random,
                 traffic: traffic)
-        {
-            activity = pending
-            // The app can log the same id as the activity row.
-            if pending.madeRequestID {
-                upstreamHead.headers.add(name: tracker.requestIDHeader, value: pending.requestID)
-            }
         }
         return .success(Machine.PreparedRequest(verdict: verdict, upstreamHead: upstreamHead, activity: activity))
     }

@@ -2,6 +2,7 @@ import ActivityRules
 import Foundation
 import Ingest
 import NIOCore
+import NIOHTTP1
 
 /// A tracked request whose response ended with a status its rule records: everything its activity
 /// and row are built from, taken from the `PendingActivity` when the exchange finished.
@@ -14,7 +15,9 @@ struct FinishedActivity: Sendable {
     let policy: TrackingPolicy
     let match: RuleMatch
     let peer: String
-    let requestHeaders: [(name: String, value: String)]
+    /// The fields the proxy forwarded (`receivedFields` gives them as the app received them).
+    let forwardedHeaders: HTTPHeaders
+    let madeRequestID: Bool
     let responseHeaders: [(name: String, value: String)]
     let requestID: String
     let occurredAt: Date
@@ -25,7 +28,8 @@ struct FinishedActivity: Sendable {
         policy = pending.policy
         match = pending.match
         peer = pending.peer
-        requestHeaders = pending.requestHeaders
+        forwardedHeaders = pending.forwardedHeaders
+        madeRequestID = pending.madeRequestID
         responseHeaders = pending.responseHeaders
         requestID = pending.requestID
         occurredAt = pending.occurredAt
@@ -38,11 +42,22 @@ struct FinishedActivity: Sendable {
     func envelope(random: inout some RandomNumberGenerator) -> ActivityEnvelope? {
         guard
             let activity = policy.activity(
-                for: match, peer: peer, requestHeaders: requestHeaders, responseHeaders: responseHeaders, status: exchange.status)
+                for: match, peer: peer, requestHeaders: receivedFields, responseHeaders: responseHeaders, status: exchange.status)
         else { return nil }
         return ActivityEnvelope(
             id: ActivityRecord.makeID(at: occurredAt, using: &random),
             activity: activity, requestID: requestID, occurredAt: occurredAt, durationMs: durationMs,
             requestBytes: exchange.requestBytes, responseBytes: exchange.responseBytes, completed: exchange.completed)
+    }
+}
+
+extension FinishedActivity {
+    /// The request's fields as the app received them, which tracking reads: the forwarded ones
+    /// with `X-Forwarded-For` as the client sent it (`HeaderRewriter.receivedFields`) and without
+    /// the request id the proxy added, which was the last field.
+    var receivedFields: [(name: String, value: String)] {
+        var fields = HeaderRewriter.receivedFields(of: forwardedHeaders, peer: peer)
+        if madeRequestID, !fields.isEmpty { fields.removeLast() }
+        return fields
     }
 }

@@ -1,6 +1,7 @@
 import ActivityRules
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// What the proxy keeps of a request that matched a rule, until its response ends.
 ///
@@ -13,9 +14,11 @@ package final class PendingActivity {
     let policy: TrackingPolicy
     let match: RuleMatch
     let peer: String
-    let requestHeaders: [(name: String, value: String)]
+    /// The fields the proxy forwarded, the request id it added (if it made one) last.
+    let forwardedHeaders: HTTPHeaders
     let requestID: String
-    /// Whether the proxy made `requestID` (the request carried none), so it must send it upstream.
+    /// Whether the proxy made `requestID` (the request carried none) and added it to
+    /// `forwardedHeaders`.
     let madeRequestID: Bool
     /// Wall-clock time of the request head, stored as `occurred_at`.
     let occurredAt: Date
@@ -25,13 +28,13 @@ package final class PendingActivity {
     var responseHeaders: [(name: String, value: String)] = []
 
     init(
-        policy: TrackingPolicy, match: RuleMatch, peer: String, requestHeaders: [(name: String, value: String)],
+        policy: TrackingPolicy, match: RuleMatch, peer: String, forwardedHeaders: HTTPHeaders,
         requestID: String, madeRequestID: Bool, occurredAt: Date, startedAt: NIODeadline
     ) {
         self.policy = policy
         self.match = match
         self.peer = peer
-        self.requestHeaders = requestHeaders
+        self.forwardedHeaders = forwardedHeaders
         self.requestID = requestID
         self.madeRequestID = madeRequestID
         self.occurredAt = occurredAt
