@@ -6,6 +6,11 @@
 /// substrings (their scalar alignment, retains and releases) were most of its cost in
 /// `rules-bench` (2026-12-03 perf: `Substring.init`, `scalarAlignSlow`, the array's allocation).
 ///
+/// What the walk still allocates, only for paths that ask for it and bounded by their length: a
+/// node with more than `MethodIndex.Node.linearLiteralLimit` literal children looks a segment up
+/// in its dictionary by a `String` (on the heap past 15 bytes), and a segment that is not ASCII
+/// becomes a `String` for each literal it is compared with (`segmentEquals`).
+///
 /// Valid only inside the closure of `with(_:_:)`: `bytes` points into the string's storage.
 /// Every offset it hands out lies within `bytes`.
 struct PathBytes {

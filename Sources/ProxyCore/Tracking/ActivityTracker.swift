@@ -24,7 +24,7 @@ package final class ActivityTracker: Sendable {
     /// Whether any identity source reads response headers (so they must be kept).
     let readsResponseHeaders: Bool
     /// The request header that carries a request id, lowercased.
-    let requestIDHeader = "x-request-id"
+    static let requestIDHeader = "x-request-id"
 
     /// A tracker whose activities go to `writer` (the sidecar's, and `tracking-bench`'s): on the
     /// loops of `group`, through each loop's `LoopActivityRows` (`rows(for:)`) and `builder`, which
@@ -98,13 +98,13 @@ package final class ActivityTracker: Sendable {
             return nil
         }
         var requestID: String?
-        for field in headers where HeaderName.equalsLowercase(field.name.utf8, requestIDHeader.utf8) {
+        for field in headers where HeaderName.equalsLowercase(field.name.utf8, Self.requestIDHeader.utf8) {
             requestID = field.value
             break
         }
         let madeRequestID = requestID == nil
         let id = requestID ?? Self.makeRequestID(using: &random)
-        if madeRequestID { headers.add(name: requestIDHeader, value: id) }
+        if madeRequestID { headers.add(name: Self.requestIDHeader, value: id) }
         return PendingActivity(
             policy: policy, match: match, peer: peer, forwardedHeaders: headers,
             requestID: id, madeRequestID: madeRequestID, occurredAt: Date(), startedAt: .now())

@@ -54,10 +54,15 @@ struct FinishedActivity: Sendable {
 extension FinishedActivity {
     /// The request's fields as the app received them, which tracking reads: the forwarded ones
     /// with `X-Forwarded-For` as the client sent it (`HeaderRewriter.receivedFields`) and without
-    /// the request id the proxy added, which was the last field.
+    /// the request id the proxy added. When the proxy made the id the client sent none, so the
+    /// one `X-Request-ID` is the proxy's; it was added last, where the search from the end finds
+    /// it at once, and found by name it stays found if a later change adds a field after it.
     var receivedFields: [(name: String, value: String)] {
         var fields = HeaderRewriter.receivedFields(of: forwardedHeaders, peer: peer)
-        if madeRequestID, !fields.isEmpty { fields.removeLast() }
+        guard madeRequestID else { return fields }
+        if let made = fields.lastIndex(where: { HeaderName.equalsLowercase($0.name.utf8, ActivityTracker.requestIDHeader.utf8) }) {
+            fields.remove(at: made)
+        }
         return fields
     }
 }
