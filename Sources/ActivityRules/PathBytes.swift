@@ -1,6 +1,6 @@
-/// A path's UTF-8 bytes, read segment by segment exactly as `PathSegments` splits them (the
-/// maximal runs of bytes other than `/`; a `/` ending a path longer than one byte is
-/// `trailingSlash`), without making a substring or an array.
+/// A path's UTF-8 bytes, read segment by segment (the maximal runs of bytes other than `/`; a `/`
+/// ending a path longer than one byte is `trailingSlash`) without making a substring or an array.
+/// The one definition of a path's segments: `PathSegments` makes substrings of these.
 ///
 /// The rule decision runs on the event loop for every request; `PathSegments`' array and
 /// substrings (their scalar alignment, retains and releases) were most of its cost in
@@ -49,9 +49,12 @@ struct PathBytes {
 /// are different strings; only when a side is not ASCII can different bytes be equal strings
 /// ("K" and U+212A KELVIN SIGN, "é" and "e" with a combining acute), and then the strings are
 /// compared. The segment's bytes are valid UTF-8: a path is a `String`, cut at ASCII `/`.
-func segmentEquals(_ segment: UnsafeBufferPointer<UInt8>, _ literal: some Collection<UInt8>, literalIsASCII: Bool, literalText: String) -> Bool {
+/// `literalIsASCII` is asked only when the bytes differ and the segment is ASCII.
+func segmentEquals(
+    _ segment: UnsafeBufferPointer<UInt8>, _ literal: some Collection<UInt8>, literalIsASCII: @autoclosure () -> Bool, literalText: String
+) -> Bool {
     if segment.count == literal.count, segment.elementsEqual(literal) { return true }
-    if literalIsASCII, segment.allSatisfy({ $0 < 0x80 }) { return false }
+    if segment.allSatisfy({ $0 < 0x80 }), literalIsASCII() { return false }
     return literalText == String(decoding: segment, as: UTF8.self)
 }
 

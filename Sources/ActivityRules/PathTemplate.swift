@@ -145,35 +145,29 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A path already split into segments, computed once per request.
+/// A path split into segments as substrings, for the places that keep or print them (`rules
+/// explain`, the checker, the templates' `match`). The split is `PathBytes`': the rule decision
+/// walks the same segments in place.
 struct PathSegments {
     var segments: [Substring]
     var trailingSlash: Bool
 
     init(_ path: String) {
+        let (ranges, trailingSlash) = PathBytes.with(path) { bytes in
+            var ranges: [Range<Int>] = []
+            var offset = 0
+            while let range = bytes.segment(from: offset) {
+                ranges.append(range)
+                offset = range.upperBound
+            }
+            return (ranges, bytes.trailingSlash)
+        }
+        // A byte offset is an O(1) index into a native string's UTF-8, and every range starts and
+        // ends at an ASCII `/` or an end, so each is a whole-scalar substring.
         let utf8 = path.utf8
-        let trailingSlash = utf8.count > 1 && utf8.last == UInt8(ascii: "/")
+        func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+        segments = ranges.map { Substring(utf8[index($0.lowerBound)..<index($0.upperBound)]) }
         self.trailingSlash = trailingSlash
-        // Bounds found over the contiguous bytes (stepping a `UTF8View` index byte by byte cost
-        // more than the trie lookups), then turned into substrings: a byte offset is an O(1)
-        // index into a native string. One array, sized by the slashes; none for `/`.
-        segments = utf8.withContiguousStorageIfAvailable { bytes in
-            var slashes = 0
-            for byte in bytes where byte == UInt8(ascii: "/") { slashes += 1 }
-            var result: [Substring] = []
-            let expected = slashes - (trailingSlash ? 1 : 0)
-            if expected > 0 { result.reserveCapacity(expected) }
-            func append(_ start: Int, _ end: Int) {
-                result.append(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)]))
-            }
-            var start = 0
-            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "/") {
-                if index > start { append(start, index) }
-                start = index + 1
-            }
-            if start < bytes.count { append(start, bytes.count) }
-            return result
-        } ?? utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { Substring($0) }
     }
 }
 

@@ -65,6 +65,11 @@ import Testing
         ("/a/", ["a"], true),
         ("/api/v1/reports/7/generate/", ["api", "v1", "reports", "7", "generate"], true),
         ("/café/e\u{301}/😀", ["café", "e\u{301}", "😀"], false),
+        // Not normalised, but split all the same (exceptions and the trie walk any path).
+        ("", [String](), false),
+        ("//", [String](), true),
+        ("//a//b/", ["a", "b"], true),
+        ("a/b", ["a", "b"], false),
     ])
     func pathSegments(_ path: String, _ expected: [String], _ trailingSlash: Bool) {
         let segments = PathSegments(path)

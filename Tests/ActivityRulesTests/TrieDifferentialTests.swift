@@ -118,7 +118,7 @@ import Testing
 
     /// `PathTemplate.matches`, which walks the path's bytes (exceptions use it), against `match`
     /// over `PathSegments`, on paths with repeated, leading and trailing slashes too (a normalised
-    /// path has none, but the walk must split any path as `PathSegments` does).
+    /// path has none; both split as `PathBytes` does, which `NormalisationTests.pathSegments` pins).
     @Test func theByteWalkAgreesWithTheSegmentsOnEveryPath() throws {
         let templates = try [
             "/", "/a", "/a/", "/a/{x}", "/a/{x}/", "/a/{x:int}/b", "/*/b/", "/a/**", "/**", "/a/*/**", "/{s:slug}/{u:uuid}",

@@ -12,11 +12,7 @@ import Testing
     @Test func matchedRequestBecomesOneActivityWithClientUserAndRequestID() async throws {
         let fixture = try RulesFixture()
         defer { fixture.remove() }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: loop)
-        let tracker = ActivityTracker(policy: try fixture.policy()) { envelope in recorded.update { $0.append(envelope) } }
-
-        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in
+        let recorded = try await Self.withRecordingProxy(fixture) { proxy, recorded in
             let client = try await proxy.connect()
             try await client.send(
                 "POST /api/v1//reports/./x/../42/generate/?token=hunter2 HTTP/1.1\r\nHost: reports\r\n"
@@ -53,10 +49,7 @@ import Testing
     @Test func aRequestIDTheClientSentIsKeptAndSentUpstreamOnce() async throws {
         let fixture = try RulesFixture()
         defer { fixture.remove() }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: loop)
-        let tracker = ActivityTracker(policy: try fixture.policy()) { envelope in recorded.update { $0.append(envelope) } }
-        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in
+        try await Self.withRecordingProxy(fixture) { proxy, recorded in
             let client = try await proxy.connect()
             try await client.send(
                 "POST /api/v1/reports/9/generate/ HTTP/1.1\r\nHost: reports\r\nX-Request-Id: req-123\r\nContent-Length: 0\r\n\r\n")
@@ -83,10 +76,7 @@ import Testing
                 metadata: {headers: [X-Request-ID, X-Forwarded-For]}
             """)
         defer { fixture.remove() }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: loop)
-        let tracker = ActivityTracker(policy: try fixture.policy()) { envelope in recorded.update { $0.append(envelope) } }
-        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in
+        try await Self.withRecordingProxy(fixture) { proxy, recorded in
             let client = try await proxy.connect()
             try await client.send(
                 "POST /api/v1/reports/1/generate/ HTTP/1.1\r\nHost: reports\r\nX-Forwarded-For: 203.0.113.7\r\nContent-Length: 0\r\n\r\n")
@@ -160,5 +150,17 @@ import Testing
         #expect(tracker.begin(method: "POST", target: "/api/v1/reports/1/share/", headers: &headers, peer: "127.0.0.1", random: &random)?.match.ruleID == "report-share")
         // The same content again changes nothing.
         #expect(reloader.reload(reason: "test") == false)
+    }
+
+    /// Runs `body` against a proxy that trusts its peers, whose tracker, on `fixture`'s rules,
+    /// records every activity into the watch `body` gets; returns the watch once the proxy stopped.
+    @discardableResult
+    private static func withRecordingProxy(
+        _ fixture: RulesFixture, _ body: (ProxyHarness, Watch<[ActivityEnvelope]>) async throws -> Void
+    ) async throws -> Watch<[ActivityEnvelope]> {
+        let recorded = Watch<[ActivityEnvelope]>([], eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let tracker = ActivityTracker(policy: try fixture.policy()) { envelope in recorded.update { $0.append(envelope) } }
+        try await ProxyHarness.run(trustPeers: true, tracker: tracker) { proxy in try await body(proxy, recorded) }
+        return recorded
     }
 }

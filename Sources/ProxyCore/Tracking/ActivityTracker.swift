@@ -80,7 +80,7 @@ package final class ActivityTracker: Sendable {
     /// `X-Forwarded-For`). A request that becomes an activity and carries no request id gets one
     /// added to them, for the app to log the same id as the row. The activity keeps them as they
     /// are, sharing their storage with the forwarded head; the builder reads them as the app
-    /// received them (`PendingActivity.receivedFields`), off the event loop: converting them here
+    /// received them (`FinishedActivity.receivedFields`), off the event loop: converting them here
     /// was half of the begin's cost on the loop.
     package func begin(
         method: String, target: String, headers: inout HTTPHeaders, peer: String,
@@ -97,11 +97,7 @@ package final class ActivityTracker: Sendable {
         case .unmatched:
             return nil
         }
-        var requestID: String?
-        for field in headers where HeaderName.equalsLowercase(field.name.utf8, Self.requestIDHeader.utf8) {
-            requestID = field.value
-            break
-        }
+        let requestID = headers.first { HeaderName.equalsLowercase($0.name.utf8, Self.requestIDHeader.utf8) }?.value
         let madeRequestID = requestID == nil
         let id = requestID ?? Self.makeRequestID(using: &random)
         if madeRequestID { headers.add(name: Self.requestIDHeader, value: id) }
